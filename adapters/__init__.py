@@ -1,0 +1,1 @@
+"""Chat platform adapters and the composition root (the `sourcecheck` command)."""

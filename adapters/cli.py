@@ -1,0 +1,108 @@
+"""The `sourcecheck` command, the composition root: settings, logging, then the chosen command."""
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+
+from tqdm import tqdm
+
+from adapters.logs import configure_logging
+from analysis import (
+    AnalysisError,
+    AnalysisOptions,
+    LoadedArticle,
+    Report,
+    Sensitivity,
+    failure_json,
+    load_target,
+    render_text,
+    report_articles,
+)
+from bot import SettingsError, load_settings
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+MAX_CONCURRENT_FETCHES = 8
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    parser = argparse.ArgumentParser(
+        prog="sourcecheck",
+        description="Summarise articles and flag their unsourced assertions.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    analyze = commands.add_parser("analyze", help="analyse links, files or stdin ('-')")
+    analyze.add_argument("targets", nargs="+", metavar="TARGET", help="a URL, a .txt/.html file, or -")
+    analyze.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
+    analyze.add_argument("--sensitivity", choices=[s.value for s in Sensitivity], default=None)
+    analyze.add_argument("--explain", action="store_true", help="show every sentence's verdict and cues")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `sourcecheck` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"sourcecheck: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_level)
+    sensitivity = Sensitivity(args.sensitivity) if args.sensitivity else None
+    options = settings.analysis_options(sensitivity)
+    return asyncio.run(run_analyze(args.targets, args.format, options, explain=args.explain))
+
+
+async def run_analyze(
+    targets: list[str], output: str, options: AnalysisOptions, *, explain: bool = False
+) -> int:
+    """Analyse every target and print the results in input order; the exit status."""
+    if output == "json" and len(targets) > 1:
+        print("sourcecheck: --format json takes one target; use jsonl for several", file=sys.stderr)
+        return EXIT_USAGE
+    loaded = await _load_all(targets, options)
+    ready = [item for item in loaded if isinstance(item, LoadedArticle)]
+    reports = report_articles(ready, options)
+    progress = tqdm(total=len(targets), unit="article", disable=not sys.stderr.isatty(), file=sys.stderr)
+    failed = False
+    for item in loaded:
+        result: Report | AnalysisError = item if isinstance(item, AnalysisError) else next(reports)
+        failed |= isinstance(result, AnalysisError)
+        _print(result, targets[loaded.index(item)], output, explain)
+        progress.update()
+    progress.close()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+async def _load_all(targets: list[str], options: AnalysisOptions) -> list[LoadedArticle | AnalysisError]:
+    gate = asyncio.Semaphore(MAX_CONCURRENT_FETCHES)
+
+    async def load(target: str) -> LoadedArticle | AnalysisError:
+        async with gate:
+            try:
+                return await load_target(target, options)
+            except AnalysisError as error:
+                return error
+
+    return list(await asyncio.gather(*(load(t) for t in targets)))
+
+
+def _print(result: Report | AnalysisError, target: str, output: str, explain: bool) -> None:
+    if output == "text":
+        if isinstance(result, AnalysisError):
+            print(f"{target}: {result.message}", file=sys.stdout)
+        else:
+            print(render_text(result, explain=explain))
+        print()
+        return
+    data = failure_json(target, result) if isinstance(result, AnalysisError) else result.to_json()
+    indent = 2 if output == "json" else None
+    print(json.dumps(data, ensure_ascii=False, indent=indent), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,236 @@
+"""Attribution: who, if anyone, a sentence says its content comes from.
+
+Reads spaCy's dependency parse and entities: a reporting verb (or a verb taking a clause)
+in the main clause with its subject, inverted forms (", said X"), passive agents, "according
+to X", cue phrases, hyperlinks, and continuing attribution (an open quotation, a pronoun
+whose antecedent is a named source, a block quote introduced by a named source).
+"""
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from analysis.components.lexicon import (
+    COGNITION_VERBS,
+    DOCUMENT_NOUNS,
+    REPORTING_VERBS,
+    VAGUE_ADVERBS,
+    VAGUE_SOURCE_NOUNS,
+)
+from analysis.report import Source, SourceKind, Status
+
+NAMED_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "WORK_OF_ART", "LAW", "PRODUCT"})
+SOURCE_LABELS = frozenset({"PERSON", "ORG", "GPE", "WORK_OF_ART", "LAW"})
+MAIN_DEPS = frozenset({"ROOT", "conj", "parataxis"})
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "them"})
+INDEFINITE = frozenset({"a", "an", "some", "many", "several", "few", "most", "other", "certain"})
+OPEN_QUOTES = "“«"
+CLOSE_QUOTES = "”»"
+
+
+@dataclass(slots=True)
+class Attribution:
+    """What one sentence's attribution analysis found."""
+
+    status: Status | None = None
+    sources: list[Source] = field(default_factory=list)
+    cues: list[str] = field(default_factory=list)
+
+    def add(self, status: Status, source: Source, cue: str) -> None:
+        """Record a source; a vague source beats a named one ("some officials told ABC")."""
+        if source not in self.sources:
+            self.sources.append(source)
+        self.cues.append(cue)
+        if self.status is not Status.VAGUE:
+            self.status = status
+
+
+@dataclass(slots=True)
+class Context:
+    """What earlier sentences of the article tell later ones."""
+
+    paragraph: int = -1
+    last_person: str | None = None
+    last_source: str | None = None
+    quote_open: bool = False
+    quote_speaker: str | None = None
+    block_speaker: str | None = None
+
+    def start_paragraph(self, index: int, *, quote: bool, previous_text: str) -> None:
+        """Reset what does not carry over a paragraph break."""
+        if index == self.paragraph:
+            return
+        introduces = previous_text.rstrip().endswith(":")
+        self.block_speaker = self.last_source if quote or introduces else None
+        self.paragraph = index
+        self.quote_open = False
+
+
+def attribute(sentence: Span, links: list[str], context: Context) -> Attribution:
+    """Find the sources of `sentence`, updating `context` for the sentences that follow."""
+    found = Attribution()
+    for host in links:
+        found.add(Status.SOURCED, Source(name=host, kind=SourceKind.LINK), f"link:{host}")
+    _verbal_attribution(sentence, context, found)
+    _according_to(sentence, context, found)
+    _vague_cues(sentence, found)
+    _continuing(sentence, context, found)
+    _remember(sentence, context, found)
+    return found
+
+
+def _verbal_attribution(sentence: Span, context: Context, found: Attribution) -> None:
+    for verb in sentence:
+        if verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in MAIN_DEPS:
+            continue
+        if verb.dep_ != "ROOT" and verb.head.dep_ not in MAIN_DEPS:
+            continue
+        if not _attributes(verb):
+            continue
+        for subject in _sources_of(verb):
+            classified = _classify(subject, context, verb)
+            if classified:
+                status, source = classified
+                found.add(status, source, f"verb:{verb.text}")
+
+
+def _attributes(verb: Token) -> bool:
+    """A verb that reports speech or belief: a reporting lemma, or any verb taking a clause."""
+    if verb.lemma_.lower() in REPORTING_VERBS:
+        return True
+    return any(child.dep_ == "ccomp" for child in verb.children) and verb.lemma_ != "be"
+
+
+def _sources_of(verb: Token) -> list[Token]:
+    subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
+    agents = [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+    if agents:
+        return agents
+    if not subjects and verb.dep_ == "conj":
+        subjects = [c for c in verb.head.children if c.dep_ in SUBJECT_DEPS]
+    return subjects
+
+
+def _according_to(sentence: Span, context: Context, found: Attribution) -> None:
+    for token in sentence:
+        if token.lower_ != "according":
+            continue
+        for prep in token.children:
+            for obj in prep.children:
+                if obj.dep_ == "pobj":
+                    classified = _classify(obj, context, None)
+                    if classified:
+                        status, source = classified
+                        found.add(status, source, "according to")
+
+
+def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status, Source] | None:
+    """Name the source a noun phrase stands for, or say it is vague; None if no source."""
+    lower = head.lower_
+    if head.pos_ == "PRON":
+        if lower in THIRD_PERSON:
+            name = context.last_person if lower in ("he", "she", "him", "her") else None
+            name = name or context.last_source or context.last_person
+            return (Status.SOURCED, Source(name=name, kind=SourceKind.NAMED)) if name else None
+        if lower == "it" and verb is not None and verb.dep_ == "ROOT" and _is_passive(verb):
+            return Status.VAGUE, Source(name=f"it is {verb.text}", kind=SourceKind.VAGUE)
+        return None
+    phrase = _phrase(head)
+    entity = _entity_in(phrase)
+    lemma = head.lemma_.lower()
+    indefinite = any(t.lower_ in INDEFINITE for t in phrase if t.i < head.i)
+    if lemma in DOCUMENT_NOUNS and (entity or _definite(phrase, head)):
+        name = entity.text if entity is not None else _trim(phrase.text)
+        return Status.SOURCED, Source(name=name, kind=SourceKind.DOCUMENT)
+    vague_head = lemma in VAGUE_SOURCE_NOUNS or lower in VAGUE_SOURCE_NOUNS
+    person = entity is not None and entity.label_ == "PERSON"
+    if vague_head and not person and (indefinite or not _definite(phrase, head) or entity is None):
+        return Status.VAGUE, Source(name=_trim(phrase.text), kind=SourceKind.VAGUE)
+    if entity is not None and entity.label_ in NAMED_LABELS:
+        return Status.SOURCED, Source(name=_entity_name(entity), kind=SourceKind.NAMED)
+    if head.pos_ == "PROPN":
+        return Status.SOURCED, Source(name=_trim(phrase.text), kind=SourceKind.NAMED)
+    if indefinite:
+        return Status.VAGUE, Source(name=_trim(phrase.text), kind=SourceKind.VAGUE)
+    if _definite(phrase, head) and verb is not None and verb.lemma_.lower() not in COGNITION_VERBS:
+        return Status.SOURCED, Source(name=_trim(phrase.text), kind=SourceKind.NAMED)
+    return None
+
+
+def _vague_cues(sentence: Span, found: Attribution) -> None:
+    doc = sentence.doc
+    for label, start, end in doc._.sourcecheck_cues or ():
+        if label == "vague" and sentence.start <= start and end <= sentence.end:
+            text = doc[start:end].text
+            found.add(Status.VAGUE, Source(name=text, kind=SourceKind.VAGUE), f"vague:{text}")
+    for token in sentence:
+        if token.lower_ in VAGUE_ADVERBS:
+            source = Source(name=token.lower_, kind=SourceKind.VAGUE)
+            found.add(Status.VAGUE, source, f"vague:{token.lower_}")
+
+
+def _continuing(sentence: Span, context: Context, found: Attribution) -> None:
+    if found.status is not None:
+        return
+    speaker = None
+    if context.quote_open and context.quote_speaker:
+        speaker, cue = context.quote_speaker, "quote continues"
+    elif context.block_speaker:
+        speaker, cue = context.block_speaker, "block quote"
+    elif sentence.text.lstrip()[:1] in OPEN_QUOTES + '"' and context.last_source:
+        speaker, cue = context.last_source, "quote after speaker"
+    if speaker:
+        found.add(Status.SOURCED, Source(name=speaker, kind=SourceKind.QUOTE), cue)
+
+
+def _remember(sentence: Span, context: Context, found: Attribution) -> None:
+    for entity in sentence.ents:
+        if entity.label_ == "PERSON":
+            context.last_person = _entity_name(entity)
+    named = [s.name for s in found.sources if s.kind in (SourceKind.NAMED, SourceKind.QUOTE)]
+    if named:
+        context.last_source = named[-1]
+    text = sentence.text
+    opens = sum(text.count(q) for q in OPEN_QUOTES)
+    closes = sum(text.count(q) for q in CLOSE_QUOTES)
+    straight = text.count('"') % 2 == 1
+    if opens > closes or (straight and not context.quote_open):
+        context.quote_open = True
+        context.quote_speaker = named[-1] if named else context.quote_speaker
+    elif closes > opens or straight:
+        context.quote_open = False
+
+
+def _phrase(head: Token) -> Span:
+    tokens = [t for t in head.subtree if t.dep_ not in ("relcl", "acl", "appos", "punct", "cc")]
+    left = min(t.i for t in tokens)
+    right = max(t.i for t in tokens if t.i <= head.i or t.dep_ in ("compound", "poss"))
+    right = max(right, head.i)
+    return head.doc[left : right + 1]
+
+
+def _entity_in(phrase: Span) -> Span | None:
+    entities = [e for e in phrase.doc.ents if e.start >= phrase.start and e.end <= phrase.end]
+    ranked = sorted(entities, key=lambda e: (e.label_ not in SOURCE_LABELS, -len(e)))
+    return ranked[0] if ranked else None
+
+
+def _entity_name(entity: Span) -> str:
+    name = entity.text.strip()
+    for suffix in ("’s", "'s"):
+        name = name.removesuffix(suffix)
+    return name.removeprefix("the ").removeprefix("The ")
+
+
+def _definite(phrase: Span, head: Token) -> bool:
+    return any(t.lower_ in ("the", "this", "that", "these", "those") or t.dep_ == "poss"
+               for t in phrase if t.i < head.i)
+
+
+def _is_passive(verb: Token) -> bool:
+    return any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
+
+
+def _trim(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,218 @@
+"""Article extraction: a page or a text becomes an `Article` (metadata, paragraphs, links).
+
+HTML goes through trafilatura's XML output, which keeps paragraphs apart and hyperlinks
+(`<ref target=...>`) in place, so a sentence that links to its source can be seen as sourced.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import trafilatura
+from lxml import etree
+
+from analysis.charset import decode_page
+from analysis.errors import AnalysisError, ErrorCode
+from analysis.fetch import FetchedPage
+
+BLOCK_TAGS = frozenset({"p", "head", "item", "cell", "quote", "code", "list", "table", "row"})
+LEAF_BLOCKS = frozenset({"p", "head", "item", "cell", "quote", "code"})
+_SPACE = re.compile(r"\s+")
+_PARAGRAPH_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    """A hyperlink inside the body: character offsets into `Article.body` and its target."""
+
+    start: int
+    end: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Paragraph:
+    """One paragraph of the body; `quote` marks an indented block quotation."""
+
+    start: int
+    end: int
+    quote: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    """An extracted article. `body` is the paragraphs joined by blank lines."""
+
+    title: str | None
+    site: str | None
+    author: str | None
+    date: str | None
+    url: str | None
+    body: str
+    paragraphs: tuple[Paragraph, ...]
+    links: tuple[Link, ...] = ()
+
+    def paragraph_texts(self) -> list[str]:
+        """The text of each paragraph, in order."""
+        return [self.body[p.start : p.end] for p in self.paragraphs]
+
+
+class _BodyBuilder:
+    """Joins paragraphs into one body string, tracking paragraph and link offsets."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.paragraphs: list[Paragraph] = []
+        self.links: list[Link] = []
+
+    def add(self, segments: list[tuple[str, str | None]], *, quote: bool = False) -> None:
+        text, links = _join_segments(segments)
+        if not text:
+            return
+        if self.parts:
+            self.parts.append("\n\n")
+            self.size += 2
+        start = self.size
+        self.parts.append(text)
+        self.size += len(text)
+        self.paragraphs.append(Paragraph(start=start, end=self.size, quote=quote))
+        self.links.extend(Link(start=start + a, end=start + b, url=u) for a, b, u in links)
+
+    def body(self) -> str:
+        return "".join(self.parts)
+
+
+def _join_segments(segments: list[tuple[str, str | None]]) -> tuple[str, list[tuple[int, int, str]]]:
+    """Collapse white space across segments; return the text and the link spans in it."""
+    out = ""
+    links: list[tuple[int, int, str]] = []
+    for raw, url in segments:
+        piece = _SPACE.sub(" ", raw)
+        if out.endswith(" ") or not out:
+            piece = piece.lstrip()
+        start = len(out)
+        out += piece
+        if url and piece.strip():
+            links.append((start, len(out.rstrip()), url))
+    stripped = out.rstrip()
+    return stripped, [(a, min(b, len(stripped)), u) for a, b, u in links]
+
+
+def extract_page(page: FetchedPage) -> Article:
+    """Extract the article from a fetched page (HTML or plain text).
+
+    Raises AnalysisError(not_an_article) when no article text is found.
+    """
+    text = decode_page(page.body, page.charset, page.media_type)
+    if page.media_type == "text/plain":
+        return extract_text(text, url=page.url)
+    return extract_html(text, url=page.url)
+
+
+def extract_html(html: str, url: str | None = None) -> Article:
+    """Extract title, site, author, date, paragraphs and body links from an HTML page."""
+    xml = trafilatura.extract(
+        html,
+        url=url,
+        output_format="xml",
+        include_links=True,
+        include_comments=False,
+        with_metadata=True,
+    )
+    if not xml:
+        raise _no_article()
+    root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(huge_tree=False))
+    main = root.find("main")
+    builder = _BodyBuilder()
+    for block, quote in _leaf_blocks(main if main is not None else root):
+        builder.add(_segments(block), quote=quote)
+    title = _clean(root.get("title"))
+    return _finish(
+        builder,
+        title=title,
+        site=_clean(root.get("sitename")) or _host(url),
+        author=_clean(root.get("author")),
+        date=_clean(root.get("date")),
+        url=url,
+    )
+
+
+def extract_text(text: str, url: str | None = None) -> Article:
+    """Build an article from plain text: the first line is the headline when a blank line follows.
+
+    Paragraphs are separated by blank lines, or by a line break after a line that ends a
+    sentence; other line breaks (hard wrapping) are joined with a space.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    lines = text.split("\n")
+    title = None
+    if len(lines) > 2 and lines[0].strip() and not lines[1].strip():
+        title = lines[0].strip()
+        lines = lines[2:]
+    builder = _BodyBuilder()
+    current: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            current.append(line.strip())
+        if current and (not line.strip() or _PARAGRAPH_END.search(line)):
+            builder.add([(" ".join(current), None)])
+            current = []
+    return _finish(builder, title=title, site=_host(url), author=None, date=None, url=url)
+
+
+def _finish(builder: _BodyBuilder, **metadata: str | None) -> Article:
+    body = builder.body()
+    if not body.strip():
+        raise _no_article()
+    return Article(
+        body=body, paragraphs=tuple(builder.paragraphs), links=tuple(builder.links), **metadata
+    )
+
+
+def _leaf_blocks(element: etree._Element, quote: bool = False) -> list[tuple[etree._Element, bool]]:
+    """Blocks holding text directly, in document order; `quote` when inside a block quote."""
+    found: list[tuple[etree._Element, bool]] = []
+    for child in element:
+        inside_quote = quote or child.tag == "quote"
+        if any(grandchild.tag in BLOCK_TAGS for grandchild in child):
+            found.extend(_leaf_blocks(child, inside_quote))
+        elif child.tag in LEAF_BLOCKS or child.tag in BLOCK_TAGS:
+            found.append((child, inside_quote))
+    return found
+
+
+def _segments(block: etree._Element) -> list[tuple[str, str | None]]:
+    """A block's text as (text, link target or None) runs, in order."""
+    segments: list[tuple[str, str | None]] = [(block.text or "", None)]
+    for child in block:
+        target = child.get("target") if child.tag == "ref" else None
+        if child.tag == "lb":
+            segments.append((" ", None))
+        else:
+            segments.extend((text, target) for text in [_all_text(child)])
+        segments.append((child.tail or "", None))
+    return segments
+
+
+def _all_text(element: etree._Element) -> str:
+    return "".join(element.itertext())
+
+
+def _clean(value: str | None) -> str | None:
+    value = _SPACE.sub(" ", value or "").strip()
+    return value or None
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.") or None
+
+
+def _no_article() -> AnalysisError:
+    return AnalysisError(
+        ErrorCode.NOT_AN_ARTICLE,
+        "No article text was found there (an empty page, a login wall, or not an article).",
+    )

@@ -1,0 +1,171 @@
+"""Judgement: for every body sentence, its kind, status, sources, score, reasons and flag.
+
+The rules follow `shared/eval/GUIDELINES.md`: a checkable statement of fact that says
+neither here nor in a continuing attribution where it comes from is `unsourced`; one that
+leans on an unidentifiable source is `vague`; opinion, questions, predictions, calls to
+action, the author's own experience and page furniture are not claims.
+"""
+
+import re
+from bisect import bisect_right
+from urllib.parse import urlsplit
+
+from spacy.tokens import Doc, Span, Token
+
+from analysis.attribution import Attribution, Context, attribute
+from analysis.components.lexicon import (
+    BOILERPLATE_PATTERNS,
+    OPINION_WORDS,
+    PERSONAL_PRONOUNS,
+    SWEEPING_WORDS,
+)
+from analysis.extract import Article
+from analysis.report import Kind, Sensitivity, Sentence, Status, should_flag
+
+BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE)
+FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "CARDINAL", "QUANTITY"})
+TIME_LABELS = frozenset({"DATE", "TIME"})
+ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "EVENT", "LAW", "FAC"})
+MODALS = frozenset({"will", "would", "may", "might", "could", "should", "must", "shall", "ought",
+                    "'ll", "can"})
+HEDGES = frozenset({"seem", "seems", "appear", "appears", "perhaps", "maybe", "possibly",
+                    "probably", "likely", "might", "may"})
+
+
+def judge_article(doc: Doc, article: Article, sensitivity: Sensitivity) -> list[Sentence]:
+    """Judge every sentence of `doc`, the parsed `article.body`."""
+    starts = [p.start for p in article.paragraphs]
+    texts = article.paragraph_texts()
+    context = Context()
+    verdicts: list[Sentence] = []
+    for span in doc.sents:
+        trimmed = _trim(span)
+        if trimmed is None:
+            continue
+        paragraph = max(0, bisect_right(starts, trimmed.start_char) - 1)
+        context.start_paragraph(
+            paragraph,
+            quote=article.paragraphs[paragraph].quote,
+            previous_text=texts[paragraph - 1] if paragraph else "",
+        )
+        links = _links_in(article, trimmed.start_char, trimmed.end_char)
+        found = attribute(trimmed, links, context)
+        verdicts.append(judge_sentence(trimmed, paragraph, found, sensitivity))
+    return verdicts
+
+
+def judge_sentence(
+    span: Span, paragraph: int, found: Attribution, sensitivity: Sensitivity
+) -> Sentence:
+    """The verdict on one sentence, given what attribution found in it."""
+    kind, kind_cues = _kind(span, found)
+    status = Status.NONE if kind is not Kind.CLAIM else (found.status or Status.UNSOURCED)
+    score = _score(span, status) if kind is Kind.CLAIM else 0.0
+    sources = tuple(found.sources) if kind is Kind.CLAIM else ()
+    return Sentence(
+        text=span.text,
+        start=span.start_char,
+        end=span.end_char,
+        paragraph=paragraph,
+        kind=kind,
+        status=status,
+        flagged=should_flag(kind, status, score, sensitivity),
+        score=score,
+        sources=sources,
+        reasons=tuple(_reasons(span, status, found)),
+        cues=tuple(kind_cues + found.cues),
+    )
+
+
+def _kind(span: Span, found: Attribution) -> tuple[Kind, list[str]]:
+    text = span.text.strip()
+    if BOILERPLATE.search(text):
+        return Kind.OTHER, ["boilerplate"]
+    words = [t for t in span if t.is_alpha]
+    if len(words) < 3:
+        return Kind.OTHER, ["too short"]
+    if found.status is not None:
+        return Kind.CLAIM, []
+    if text.rstrip("”\"’' )").endswith("?"):
+        return Kind.QUESTION, ["question mark"]
+    root = span.root
+    if root.tag_ == "VB" and root.i == span.start and not _has_subject(root):
+        return Kind.OTHER, [f"call to action:{root.text}"]
+    subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is not None and subject.lower_ in PERSONAL_PRONOUNS and subject.lower_ != "we":
+        return Kind.OTHER, [f"author's own:{subject.text}"]
+    modal = next((c for c in root.children if c.dep_ == "aux" and c.lower_ in MODALS), None)
+    if modal is not None and modal.lower_ != "would":
+        return Kind.OPINION, [f"modal:{modal.text}"]
+    opinion = _opinion_word(span, root)
+    if opinion is not None:
+        return Kind.OPINION, [f"opinion:{opinion.text}"]
+    return Kind.CLAIM, []
+
+
+def _opinion_word(span: Span, root: Token) -> Token | None:
+    has_fact = any(e.label_ in FIGURE_LABELS | TIME_LABELS for e in span.ents)
+    for token in span:
+        if token.lower_ not in OPINION_WORDS:
+            continue
+        governs_root = token.head == root and token.dep_ in ("acomp", "advmod", "attr", "aux")
+        if governs_root or (token.i - span.start < 3) or not has_fact:
+            return token
+    return None
+
+
+def _has_subject(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children)
+
+
+def _score(span: Span, status: Status) -> float:
+    labels = {e.label_ for e in span.ents}
+    lowers = {t.lower_ for t in span}
+    score = 0.3
+    score += 0.2 if labels & ACTOR_LABELS else 0.0
+    score += 0.15 if labels & FIGURE_LABELS else 0.0
+    score += 0.05 if labels & TIME_LABELS else 0.0
+    score += 0.1 if any(t.tag_ in ("VBD", "VBN") for t in span) else 0.0
+    score += 0.1 if lowers & SWEEPING_WORDS else 0.0
+    score += 0.1 if status is Status.VAGUE else 0.0
+    score -= 0.15 if lowers & HEDGES else 0.0
+    score -= 0.1 if len(span) < 8 else 0.0
+    return round(min(0.98, max(0.05, score)), 3)
+
+
+def _reasons(span: Span, status: Status, found: Attribution) -> list[str]:
+    if status is Status.VAGUE:
+        vague = [s.name for s in found.sources if s.kind == "vague"]
+        return [f"vague source: '{vague[0]}'"] if vague else ["vague source"]
+    if status is not Status.UNSOURCED:
+        return []
+    reasons = []
+    figures = [e.text for e in span.ents if e.label_ in ("MONEY", "PERCENT", "QUANTITY")]
+    figures = figures or [e.text for e in span.ents if e.label_ == "CARDINAL"]
+    if figures:
+        reasons.append(f"specific figure ({figures[0]}) with no source")
+    sweeping = sorted({t.lower_ for t in span} & SWEEPING_WORDS)
+    if sweeping:
+        quoted = ", ".join(f"'{w}'" for w in sweeping[:2])
+        reasons.append(f"sweeping claim ({quoted}) with no source")
+    people = [e.text for e in span.ents if e.label_ == "PERSON"]
+    if people and not reasons:
+        reasons.append(f"claim about a named person's actions ({people[0]}) with no source")
+    return reasons or ["stated as fact with no source given"]
+
+
+def _trim(span: Span) -> Span | None:
+    tokens = [t for t in span if not t.is_space]
+    if not tokens:
+        return None
+    return span.doc[tokens[0].i : tokens[-1].i + 1]
+
+
+def _links_in(article: Article, start: int, end: int) -> list[str]:
+    hosts = []
+    for link in article.links:
+        if link.start < end and link.end > start:
+            host = (urlsplit(link.url).hostname or link.url).removeprefix("www.")
+            if host not in hosts:
+                hosts.append(host)
+    return hosts

@@ -1,0 +1,134 @@
+"""From a target (a URL, a file, or text) to a `Report`: fetch, extract, parse, judge, summarise.
+
+Fetching is I/O and async; everything after it is CPU work, kept in plain functions so a
+worker process can run it. Batches go through `nlp.pipe`.
+"""
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis.charset import decode_page
+from analysis.errors import AnalysisError, ErrorCode
+from analysis.extract import Article, extract_html, extract_page, extract_text
+from analysis.fetch import FetchedPage, FetchPolicy, fetch_page
+from analysis.judge import judge_article
+from analysis.language import check_english
+from analysis.nlp import load_pipeline
+from analysis.report import Report, Sensitivity, Stats
+from analysis.summary import summarise
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+PIPE_BATCH = 16
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnalysisOptions:
+    """Plain options for the analysis core (no environment reading here)."""
+
+    sensitivity: Sensitivity = Sensitivity.MEDIUM
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
+    model: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadedArticle:
+    """An extracted article, ready for NLP, with what loading it took (ms)."""
+
+    input: str
+    article: Article
+    timings_ms: dict[str, int]
+
+
+def is_url(target: str) -> bool:
+    """Whether a command-line target is a web link rather than a path."""
+    return target.lower().startswith(("http://", "https://")) or "://" in target
+
+
+async def load_target(target: str, options: AnalysisOptions) -> LoadedArticle:
+    """Fetch (for a URL) or read (a file, or `-` for stdin) and extract one target.
+
+    Raises AnalysisError.
+    """
+    started = time.perf_counter()
+    page = await fetch_page(target, options.fetch) if is_url(target) else None
+    fetched = time.perf_counter()
+    article = extract_page(page) if page else _read_local(target)
+    return _loaded(target, article, {"fetch": _ms(started, fetched), "extract": _ms(fetched)})
+
+
+def load_page(target: str, page: FetchedPage, fetch_ms: int = 0) -> LoadedArticle:
+    """Extract an already fetched page (the bot fetches in its event loop, extracts in a worker)."""
+    started = time.perf_counter()
+    return _loaded(target, extract_page(page), {"fetch": fetch_ms, "extract": _ms(started)})
+
+
+def load_text(text: str, input_: str = "-") -> LoadedArticle:
+    """Treat pasted text as an article."""
+    started = time.perf_counter()
+    return _loaded(input_, extract_text(text), {"fetch": 0, "extract": _ms(started)})
+
+
+def report_articles(loaded: Iterable[LoadedArticle], options: AnalysisOptions) -> Iterator[Report]:
+    """Analyse articles in order, batching them through `nlp.pipe`."""
+    nlp = load_pipeline(options.model)
+    items = list(loaded) if not isinstance(loaded, list) else loaded
+    bodies = (item.article.body for item in items)
+    started = time.perf_counter()
+    for item, doc in zip(items, nlp.pipe(bodies, batch_size=PIPE_BATCH), strict=True):
+        sentences = judge_article(doc, item.article, options.sensitivity)
+        summary = summarise(sentences)
+        finished = time.perf_counter()
+        article = item.article
+        yield Report(
+            input=item.input,
+            url=article.url,
+            title=article.title,
+            site=article.site,
+            author=article.author,
+            date=article.date,
+            sensitivity=options.sensitivity,
+            summary=tuple(summary),
+            sentences=tuple(sentences),
+            stats=Stats.of(sentences),
+            timings_ms={**item.timings_ms, "analyze": _ms(started, finished)},
+        )
+        started = finished
+
+
+def report_article(loaded: LoadedArticle, options: AnalysisOptions) -> Report:
+    """Analyse one article."""
+    return next(report_articles([loaded], options))
+
+
+async def analyze(target: str, options: AnalysisOptions | None = None) -> Report:
+    """Analyse one target end to end. Raises AnalysisError."""
+    options = options or AnalysisOptions()
+    return report_article(await load_target(target, options), options)
+
+
+def _loaded(target: str, article: Article, timings: dict[str, int]) -> LoadedArticle:
+    check_english(article.body)
+    return LoadedArticle(input=target, article=article, timings_ms=timings)
+
+
+def _read_local(target: str) -> Article:
+    if target == "-":
+        return extract_text(sys.stdin.read())
+    path = Path(target)
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        raise AnalysisError(
+            ErrorCode.NOT_FOUND, f"Cannot read {target}: {error.strerror or 'not a file'}."
+        ) from None
+    text = decode_page(data, None, "text/plain")
+    if path.suffix.lower() in HTML_SUFFIXES:
+        return extract_html(decode_page(data, None, "text/html"))
+    return extract_text(text)
+
+
+def _ms(start: float, end: float | None = None) -> int:
+    return round(((end or time.perf_counter()) - start) * 1000)

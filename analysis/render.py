@@ -1,0 +1,65 @@
+"""Plain-text rendering of a report, as the bot's reply reads (console and command line)."""
+
+import textwrap
+
+from analysis.report import Report, Sentence
+
+MAX_QUOTE = 220
+
+
+def render_text(report: Report, *, explain: bool = False, width: int = 100) -> str:
+    """The reply: headline, summary, flagged assertions with reasons, and named sources.
+
+    With `explain`, every sentence follows with its verdict and the cue words behind it.
+    """
+    lines: list[str] = []
+    heading = report.title or report.url or report.input
+    lines.append(f"{heading} ({report.site})" if report.site else heading)
+    if report.summary:
+        lines += ["", "Summary:", *textwrap.wrap(" ".join(report.summary), width)]
+    stats = report.stats
+    lines += ["", _flag_heading(report)]
+    for number, sentence in enumerate(report.flagged, 1):
+        lines += _flag_lines(number, sentence, width)
+    sources = report.named_sources()
+    names = ", ".join(s.name for s in sources) if sources else "none"
+    lines += ["", f"Sources the article names: {names}"]
+    lines.append(
+        f"{stats.sentences} sentences, {stats.claims} claims: {stats.sourced} sourced, "
+        f"{stats.unsourced} with no source given, {stats.vague} with a vague source "
+        f"(sensitivity {report.sensitivity})."
+    )
+    if explain:
+        lines += ["", "Every sentence:"]
+        lines += [_explain_line(s) for s in report.sentences]
+    return "\n".join(lines)
+
+
+def _flag_heading(report: Report) -> str:
+    count = report.stats.flagged
+    if count == 0:
+        return "No unsourced assertions flagged."
+    noun = "assertion" if count == 1 else "assertions"
+    return f"Flagged {count} {noun} (no source, or a vague one):"
+
+
+def _flag_lines(number: int, sentence: Sentence, width: int) -> list[str]:
+    quote = shorten(sentence.text, MAX_QUOTE)
+    reason = "; ".join(sentence.reasons) or "no source given"
+    first = textwrap.wrap(f"{number}. “{quote}”", width, subsequent_indent="   ")
+    return [*first, *textwrap.wrap(f"— {reason}", width, initial_indent="   ",
+                                   subsequent_indent="     ")]
+
+
+def _explain_line(sentence: Sentence) -> str:
+    mark = "FLAG" if sentence.flagged else "    "
+    cues = ", ".join(sentence.cues) or "-"
+    verdict = f"{sentence.kind}/{sentence.status} {sentence.score:.2f}"
+    return f"  {mark} [{verdict}] {shorten(sentence.text, 90)}  <{cues}>"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"

@@ -1,0 +1,83 @@
+"""The one settings object, built once from the environment (and `.env`, which fills gaps)."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from analysis import AddressPolicy, AnalysisOptions, FetchPolicy, Sensitivity
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Every setting sourcecheck reads."""
+
+    fetch_timeout: float = 10.0
+    fetch_max_bytes: int = 5_000_000
+    fetch_allow: tuple[str, ...] = ()
+    spacy_model: str | None = None
+    sensitivity: Sensitivity = Sensitivity.MEDIUM
+    log_level: str = "INFO"
+
+    def analysis_options(self, sensitivity: Sensitivity | None = None) -> AnalysisOptions:
+        """The analysis core's options for these settings."""
+        return AnalysisOptions(
+            sensitivity=sensitivity or self.sensitivity,
+            fetch=FetchPolicy(
+                timeout=self.fetch_timeout,
+                max_bytes=self.fetch_max_bytes,
+                addresses=AddressPolicy.from_list(list(self.fetch_allow)),
+            ),
+            model=self.spacy_model,
+        )
+
+
+def load_settings(env_file: str | Path | None = ".env") -> Settings:
+    """Read settings: the process environment first, then `env_file` for what is missing.
+
+    Raises SettingsError naming the variable whose value is unusable.
+    """
+    file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
+    values = {k: v for k, v in file_values.items() if v is not None} | dict(os.environ)
+    allow = tuple(a.strip() for a in values.get("SOURCECHECK_FETCH_ALLOW", "").split(",") if a.strip())
+    try:
+        AddressPolicy.from_list(list(allow))
+    except ValueError as error:
+        raise SettingsError(f"SOURCECHECK_FETCH_ALLOW: {error}") from None
+    return Settings(
+        fetch_timeout=_number(values, "SOURCECHECK_FETCH_TIMEOUT", 10.0, float),
+        fetch_max_bytes=_number(values, "SOURCECHECK_FETCH_MAX_BYTES", 5_000_000, int),
+        fetch_allow=allow,
+        spacy_model=values.get("SOURCECHECK_SPACY_MODEL") or None,
+        sensitivity=_choice(values, "SOURCECHECK_SENSITIVITY", Sensitivity, Sensitivity.MEDIUM),
+        log_level=values.get("SOURCECHECK_LOG_LEVEL", "INFO").upper(),
+    )
+
+
+def _number[T: (int, float)](values: dict[str, str], name: str, default: T, kind: type[T]) -> T:
+    raw = values.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than zero, not {raw!r}")
+    return value
+
+
+def _choice[E: Sensitivity](values: dict[str, str], name: str, kind: type[E], default: E) -> E:
+    raw = values.get(name, "").strip().lower()
+    if not raw:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        options = ", ".join(member.value for member in kind)
+        raise SettingsError(f"{name} must be one of {options}, not {raw!r}") from None

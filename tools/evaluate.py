@@ -1,0 +1,223 @@
+"""`make eval`: measure the analysis core against ../shared/eval and print one table.
+
+Flags on flags-dev (the shared scorer), sentence-level attribution on PolNeAR dev,
+extraction on the article-extraction benchmark pages (its 4-gram shingle F1), and ROUGE of
+the summary and of LEAD-3 on CNN/DailyMail.
+"""
+
+import argparse
+import ast
+import gzip
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from analysis import AnalysisOptions, Report, load_text, report_articles
+from analysis.extract import extract_html
+
+SHINGLE_TOKEN = re.compile(r"\w+", re.UNICODE)
+POSITIVE_ATTRIBUTION = {"attribution_with_source", "content_of_attribution_elsewhere"}
+
+
+def main() -> None:
+    """Run every measurement and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=Path("../shared"))
+    parser.add_argument("--only", choices=("flags", "polnear", "extraction", "rouge"), nargs="*")
+    parser.add_argument("--per-article", action="store_true")
+    args = parser.parse_args()
+    eval_dir = args.shared / "eval"
+    chosen = set(args.only or ("flags", "polnear", "extraction", "rouge"))
+    rows: list[tuple[str, str]] = []
+    options = AnalysisOptions()
+    if "flags" in chosen:
+        rows += evaluate_flags(eval_dir, options, args.per_article)
+    if "polnear" in chosen:
+        rows += evaluate_polnear(eval_dir, options)
+    if "extraction" in chosen:
+        rows += evaluate_extraction(eval_dir)
+    if "rouge" in chosen:
+        rows += evaluate_rouge(eval_dir, options)
+    width = max(len(name) for name, _ in rows)
+    print("\nmetric".ljust(width + 1), "value")
+    for name, value in rows:
+        print(name.ljust(width), value)
+
+
+def evaluate_flags(eval_dir: Path, options: AnalysisOptions, per_article: bool) -> list[tuple[str, str]]:
+    """flags-dev: precision, recall, F1 of `flagged`, sources named, vague called vague."""
+    label_dir = eval_dir / "flags-dev"
+    texts = sorted(label_dir.glob("*.txt"))
+    loaded = [load_text(path.read_text(encoding="utf-8"), str(path)) for path in texts]
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as out:
+        for report in report_articles(loaded, options):
+            out.write(json.dumps(report.to_json()) + "\n")
+    command = [sys.executable, str(label_dir.parent / "score_flags.py"), str(label_dir), out.name]
+    if per_article:
+        command.append("--per-article")
+    printed = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    print(printed)
+    found = dict(re.findall(r"(precision|recall|F1)=([0-9.]+)", printed))
+    sources = re.search(r"sources named correctly: \S+ = ([0-9.]+)", printed)
+    vague = re.search(r"vague attributions called vague: \S+ = ([0-9.]+)", printed)
+    return [
+        ("flags-dev precision", found.get("precision", "?")),
+        ("flags-dev recall", found.get("recall", "?")),
+        ("flags-dev F1", found.get("F1", "?")),
+        ("flags-dev sources named correctly", sources.group(1) if sources else "?"),
+        ("flags-dev vague called vague", vague.group(1) if vague else "?"),
+    ]
+
+
+def evaluate_polnear(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str, str]]:
+    """PolNeAR dev: is each sentence attributed? Plus agentless sentences called vague."""
+    by_article: dict[str, list[dict]] = defaultdict(list)
+    for line in (eval_dir / "polnear" / "dev_sentences.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        by_article[row["article"]].append(row)
+    names = sorted(by_article)
+    loaded = [load_text("".join(r["text"] for r in by_article[name]), name) for name in names]
+    counts: Counter[str] = Counter()
+    source_hits = source_total = 0
+    for name, report in zip(names, report_articles(loaded, options), strict=True):
+        offset = 0
+        for row in by_article[name]:
+            text = row["text"]
+            match = _match_sentence(report, text)
+            offset += len(text)
+            if row["label"] == "no_attribution" and offset <= len(text) + 2:
+                continue  # the headline line is not a body sentence
+            gold = row["label"] in POSITIVE_ATTRIBUTION
+            predicted = bool(match and match.status == "sourced")
+            counts[("t" if gold == predicted else "f") + ("p" if predicted else "n")] += 1
+            if row["label"] == "attribution_no_source":
+                counts["agentless"] += 1
+                counts["agentless_vague"] += bool(match and match.status == "vague")
+            if row["label"] == "attribution_with_source" and match:
+                gold_sources = {a.get("source_text", "") for a in row["attributions"]} - {""}
+                if gold_sources:
+                    source_total += 1
+                    source_hits += _source_overlap(gold_sources, match)
+    precision, recall, f1 = _prf(counts["tp"], counts["fp"], counts["fn"])
+    return [
+        ("PolNeAR dev attribution precision", f"{precision:.3f}"),
+        ("PolNeAR dev attribution recall", f"{recall:.3f}"),
+        ("PolNeAR dev attribution F1", f"{f1:.3f}"),
+        ("PolNeAR dev agentless called vague", f"{counts['agentless_vague'] / max(1, counts['agentless']):.3f}"),
+        ("PolNeAR dev source-name overlap", f"{source_hits / max(1, source_total):.3f}"),
+    ]
+
+
+def _match_sentence(report: Report, text: str):
+    want = Counter(_words(text))
+    best, best_overlap = None, 0
+    for sentence in report.sentences:
+        overlap = sum((want & Counter(_words(sentence.text))).values())
+        if overlap > best_overlap:
+            best, best_overlap = sentence, overlap
+    return best if best_overlap * 2 >= max(1, sum(want.values())) else None
+
+
+def _source_overlap(gold_sources: set[str], sentence) -> bool:
+    pronouns = {"he", "she", "they", "it", "i", "we", "him", "her", "them"}
+    gold = {w for s in gold_sources for w in _words(s)}
+    if gold and gold <= pronouns:
+        return bool(sentence.sources)
+    predicted = {w for s in sentence.sources for w in _words(s.name)}
+    return bool(gold & predicted)
+
+
+def evaluate_extraction(eval_dir: Path) -> list[tuple[str, str]]:
+    """The article-extraction benchmark's metric: mean shingle precision and recall, their F1."""
+    root = eval_dir / "extraction"
+    truth = json.loads((root / "ground-truth.json").read_text())
+    precisions, recalls = [], []
+    for key, item in sorted(truth.items()):
+        html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        try:
+            predicted = extract_html(html, item.get("url")).body
+        except Exception:
+            predicted = ""
+        tp, fp, fn = _shingle_counts(item.get("articleBody", ""), predicted)
+        if fp == fn == 0:
+            precisions.append(1.0)
+            recalls.append(1.0)
+            continue
+        if tp + fp > 0:
+            precisions.append(tp / (tp + fp))
+        if tp + fn > 0:
+            recalls.append(tp / (tp + fn))
+    precision, recall = statistics.mean(precisions), statistics.mean(recalls)
+    f1 = 2 * precision * recall / (precision + recall)
+    return [
+        ("extraction precision", f"{precision:.3f}"),
+        ("extraction recall", f"{recall:.3f}"),
+        ("extraction F1", f"{f1:.3f}"),
+    ]
+
+
+def _shingle_counts(true: str, predicted: str) -> tuple[float, float, float]:
+    def shingles(text: str) -> Counter[tuple[str, ...]]:
+        tokens = SHINGLE_TOKEN.findall(text or "")
+        return Counter(tuple(tokens[i : i + 4]) for i in range(max(1, len(tokens) - 3)) if tokens[i : i + 4])
+
+    want, got = shingles(true), shingles(predicted)
+    tp = sum((want & got).values())
+    return tp, sum((got - want).values()), sum((want - got).values())
+
+
+def evaluate_rouge(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str, str]]:
+    """ROUGE-1/2/Lsum (F) of the summary and of LEAD-3 (no word limit) on CNN/DailyMail."""
+    from rouge_score import rouge_scorer
+
+    rows = [json.loads(line) for line in (eval_dir / "cnndm" / "cnndm25.jsonl").read_text().splitlines()]
+    loaded = [load_text(row["article"], row["id"]) for row in rows]
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
+    ours: dict[str, list[float]] = defaultdict(list)
+    lead: dict[str, list[float]] = defaultdict(list)
+    words = []
+    for row, report in zip(rows, report_articles(loaded, options), strict=True):
+        reference = _reference(row)
+        summary = "\n".join(report.summary)
+        words.append(len(summary.split()))
+        lead3 = "\n".join(s.text for s in report.sentences[:3])
+        for name, score in scorer.score(reference, summary).items():
+            ours[name].append(score.fmeasure)
+        for name, score in scorer.score(reference, lead3).items():
+            lead[name].append(score.fmeasure)
+    result = []
+    for name in ("rouge1", "rouge2", "rougeLsum"):
+        result.append((f"cnndm summary {name}", f"{100 * statistics.mean(ours[name]):.1f}"))
+        result.append((f"cnndm LEAD-3 {name}", f"{100 * statistics.mean(lead[name]):.1f}"))
+    result.append(("cnndm summary words (max)", str(max(words))))
+    return result
+
+
+def _reference(row: dict) -> str:
+    for key in ("highlights", "reference", "summary", "abstract"):
+        if key in row:
+            value = row[key]
+            if isinstance(value, str) and value.startswith("["):
+                value = ast.literal_eval(value)
+            return "\n".join(value) if isinstance(value, list) else value
+    raise KeyError(f"no reference summary in {sorted(row)}")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+if __name__ == "__main__":
+    main()
