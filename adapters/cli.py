@@ -36,10 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     analyze = commands.add_parser("analyze", help="analyse links, files or stdin ('-')")
-    analyze.add_argument("targets", nargs="+", metavar="TARGET", help="a URL, a .txt/.html file, or -")
+    analyze.add_argument(
+        "targets", nargs="+", metavar="TARGET", help="a URL, a .txt/.html file, or -"
+    )
     analyze.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
     analyze.add_argument("--sensitivity", choices=[s.value for s in Sensitivity], default=None)
-    analyze.add_argument("--explain", action="store_true", help="show every sentence's verdict and cues")
+    analyze.add_argument(
+        "--explain", action="store_true", help="show every sentence's verdict and cues"
+    )
     return parser
 
 
@@ -67,7 +71,9 @@ async def run_analyze(
     loaded = await _load_all(targets, options)
     ready = [item for item in loaded if isinstance(item, LoadedArticle)]
     reports = report_articles(ready, options)
-    progress = tqdm(total=len(targets), unit="article", disable=not sys.stderr.isatty(), file=sys.stderr)
+    progress = tqdm(
+        total=len(targets), unit="article", disable=not sys.stderr.isatty(), file=sys.stderr
+    )
     failed = False
     for item in loaded:
         result: Report | AnalysisError = item if isinstance(item, AnalysisError) else next(reports)
@@ -78,7 +84,9 @@ async def run_analyze(
     return EXIT_FAILED if failed else EXIT_OK
 
 
-async def _load_all(targets: list[str], options: AnalysisOptions) -> list[LoadedArticle | AnalysisError]:
+async def _load_all(
+    targets: list[str], options: AnalysisOptions
+) -> list[LoadedArticle | AnalysisError]:
     gate = asyncio.Semaphore(MAX_CONCURRENT_FETCHES)
 
     async def load(target: str) -> LoadedArticle | AnalysisError:

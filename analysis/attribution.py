@@ -23,6 +23,10 @@ NAMED_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "WORK_OF_ART", 
 SOURCE_LABELS = frozenset({"PERSON", "ORG", "GPE", "WORK_OF_ART", "LAW"})
 MAIN_DEPS = frozenset({"ROOT", "conj", "parataxis"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+CLAUSE_DEPS = frozenset({"ccomp", "parataxis"})
+SPEECH_VERBS = frozenset(
+    "say tell report announce write tweet testify confirm admit reveal claim state add".split()
+)
 THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "them"})
 INDEFINITE = frozenset({"a", "an", "some", "many", "several", "few", "most", "other", "certain"})
 OPEN_QUOTES = "“«"
@@ -96,10 +100,24 @@ def _verbal_attribution(sentence: Span, context: Context, found: Attribution) ->
 
 
 def _attributes(verb: Token) -> bool:
-    """A verb that reports speech or belief: a reporting lemma, or any verb taking a clause."""
-    if verb.lemma_.lower() in REPORTING_VERBS:
+    """A verb that reports speech or belief, used as such (with a clause, a quote, or inverted)."""
+    clause = any(child.dep_ in CLAUSE_DEPS for child in verb.children)
+    if verb.lemma_.lower() not in REPORTING_VERBS:
+        return clause and verb.lemma_ != "be"
+    if clause or _has_quote(verb.sent) or _inverted(verb):
         return True
-    return any(child.dep_ == "ccomp" for child in verb.children) and verb.lemma_ != "be"
+    if any(child.dep_ == "prep" and child.lower_ == "as" for child in verb.children):
+        return True
+    objects = [child for child in verb.children if child.dep_ == "dobj"]
+    return verb.lemma_.lower() in SPEECH_VERBS and all(o.pos_ == "PRON" for o in objects)
+
+
+def _inverted(verb: Token) -> bool:
+    return any(c.dep_ == "nsubj" and c.i > verb.i for c in verb.children)
+
+
+def _has_quote(sentence: Span) -> bool:
+    return any(q in sentence.text for q in (*OPEN_QUOTES, '"'))
 
 
 def _sources_of(verb: Token) -> list[Token]:
@@ -137,9 +155,11 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
             return Status.VAGUE, Source(name=f"it is {verb.text}", kind=SourceKind.VAGUE)
         return None
     phrase = _phrase(head)
-    entity = _entity_in(phrase)
+    entity = _entity_at(head) or _entity_in(phrase)
     lemma = head.lemma_.lower()
     indefinite = any(t.lower_ in INDEFINITE for t in phrase if t.i < head.i)
+    if lemma in DOCUMENT_NOUNS and entity is None:
+        entity = _entity_in(head.doc[head.left_edge.i : head.right_edge.i + 1])
     if lemma in DOCUMENT_NOUNS and (entity or _definite(phrase, head)):
         name = entity.text if entity is not None else _trim(phrase.text)
         return Status.SOURCED, Source(name=name, kind=SourceKind.DOCUMENT)
@@ -153,7 +173,8 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
         return Status.SOURCED, Source(name=_trim(phrase.text), kind=SourceKind.NAMED)
     if indefinite:
         return Status.VAGUE, Source(name=_trim(phrase.text), kind=SourceKind.VAGUE)
-    if _definite(phrase, head) and verb is not None and verb.lemma_.lower() not in COGNITION_VERBS:
+    cognition = verb is not None and verb.lemma_.lower() in COGNITION_VERBS
+    if _definite(phrase, head) and not cognition:
         return Status.SOURCED, Source(name=_trim(phrase.text), kind=SourceKind.NAMED)
     return None
 
@@ -210,6 +231,13 @@ def _phrase(head: Token) -> Span:
     return head.doc[left : right + 1]
 
 
+def _entity_at(head: Token) -> Span | None:
+    for entity in head.doc.ents:
+        if entity.start <= head.i < entity.end and entity.label_ in NAMED_LABELS:
+            return entity
+    return None
+
+
 def _entity_in(phrase: Span) -> Span | None:
     entities = [e for e in phrase.doc.ents if e.start >= phrase.start and e.end <= phrase.end]
     ranked = sorted(entities, key=lambda e: (e.label_ not in SOURCE_LABELS, -len(e)))
@@ -224,8 +252,11 @@ def _entity_name(entity: Span) -> str:
 
 
 def _definite(phrase: Span, head: Token) -> bool:
-    return any(t.lower_ in ("the", "this", "that", "these", "those") or t.dep_ == "poss"
-               for t in phrase if t.i < head.i)
+    return any(
+        t.lower_ in ("the", "this", "that", "these", "those") or t.dep_ == "poss"
+        for t in phrase
+        if t.i < head.i
+    )
 
 
 def _is_passive(verb: Token) -> bool:

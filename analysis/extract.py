@@ -82,8 +82,30 @@ class _BodyBuilder:
     def body(self) -> str:
         return "".join(self.parts)
 
+    def drop_repeated_title(self, title: str | None) -> None:
+        """Remove a first paragraph that only repeats the headline."""
+        if not title or not self.paragraphs:
+            return
+        first = self.parts[0]
+        if _SPACE.sub(" ", first).strip().lower() != _SPACE.sub(" ", title).strip().lower():
+            return
+        shift = len(first) + (2 if len(self.parts) > 1 else 0)
+        self.parts = self.parts[2:]
+        self.size -= shift
+        self.paragraphs = [
+            Paragraph(start=p.start - shift, end=p.end - shift, quote=p.quote)
+            for p in self.paragraphs[1:]
+        ]
+        self.links = [
+            Link(start=k.start - shift, end=k.end - shift, url=k.url)
+            for k in self.links
+            if k.start >= shift
+        ]
 
-def _join_segments(segments: list[tuple[str, str | None]]) -> tuple[str, list[tuple[int, int, str]]]:
+
+def _join_segments(
+    segments: list[tuple[str, str | None]],
+) -> tuple[str, list[tuple[int, int, str]]]:
     """Collapse white space across segments; return the text and the link spans in it."""
     out = ""
     links: list[tuple[int, int, str]] = []
@@ -162,6 +184,7 @@ def extract_text(text: str, url: str | None = None) -> Article:
 
 
 def _finish(builder: _BodyBuilder, **metadata: str | None) -> Article:
+    builder.drop_repeated_title(metadata.get("title"))
     body = builder.body()
     if not body.strip():
         raise _no_article()

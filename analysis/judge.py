@@ -26,10 +26,24 @@ BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.
 FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "CARDINAL", "QUANTITY"})
 TIME_LABELS = frozenset({"DATE", "TIME"})
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "EVENT", "LAW", "FAC"})
-MODALS = frozenset({"will", "would", "may", "might", "could", "should", "must", "shall", "ought",
-                    "'ll", "can"})
-HEDGES = frozenset({"seem", "seems", "appear", "appears", "perhaps", "maybe", "possibly",
-                    "probably", "likely", "might", "may"})
+MODALS = frozenset(
+    {"will", "would", "may", "might", "could", "should", "must", "shall", "ought", "'ll", "can"}
+)
+HEDGES = frozenset(
+    {
+        "seem",
+        "seems",
+        "appear",
+        "appears",
+        "perhaps",
+        "maybe",
+        "possibly",
+        "probably",
+        "likely",
+        "might",
+        "may",
+    }
+)
 
 
 def judge_article(doc: Doc, article: Article, sensitivity: Sensitivity) -> list[Sentence]:
@@ -38,10 +52,7 @@ def judge_article(doc: Doc, article: Article, sensitivity: Sensitivity) -> list[
     texts = article.paragraph_texts()
     context = Context()
     verdicts: list[Sentence] = []
-    for span in doc.sents:
-        trimmed = _trim(span)
-        if trimmed is None:
-            continue
+    for trimmed in _sentences(doc):
         paragraph = max(0, bisect_right(starts, trimmed.start_char) - 1)
         context.start_paragraph(
             paragraph,
@@ -152,6 +163,20 @@ def _reasons(span: Span, status: Status, found: Attribution) -> list[str]:
     if people and not reasons:
         reasons.append(f"claim about a named person's actions ({people[0]}) with no source")
     return reasons or ["stated as fact with no source given"]
+
+
+def _sentences(doc: Doc) -> list[Span]:
+    """The sentences without surrounding white space; stray punctuation joins the one before."""
+    spans: list[Span] = []
+    for sentence in doc.sents:
+        trimmed = _trim(sentence)
+        if trimmed is None:
+            continue
+        if spans and all(t.is_punct for t in trimmed) and "\n\n" not in doc[trimmed.start - 1].text:
+            spans[-1] = doc[spans[-1].start : trimmed.end]
+        else:
+            spans.append(trimmed)
+    return spans
 
 
 def _trim(span: Span) -> Span | None:

@@ -47,8 +47,10 @@ def _flag_lines(number: int, sentence: Sentence, width: int) -> list[str]:
     quote = shorten(sentence.text, MAX_QUOTE)
     reason = "; ".join(sentence.reasons) or "no source given"
     first = textwrap.wrap(f"{number}. “{quote}”", width, subsequent_indent="   ")
-    return [*first, *textwrap.wrap(f"— {reason}", width, initial_indent="   ",
-                                   subsequent_indent="     ")]
+    return [
+        *first,
+        *textwrap.wrap(f"— {reason}", width, initial_indent="   ", subsequent_indent="     "),
+    ]
 
 
 def _explain_line(sentence: Sentence) -> str:

@@ -109,7 +109,9 @@ class Sentence:
             status=Status(data["status"]),
             flagged=bool(data["flagged"]),
             score=float(data["score"]),
-            sources=tuple(Source(name=s["name"], kind=SourceKind(s["kind"])) for s in data["sources"]),
+            sources=tuple(
+                Source(name=s["name"], kind=SourceKind(s["kind"])) for s in data["sources"]
+            ),
             reasons=tuple(data.get("reasons", ())),
             cues=tuple(data.get("cues", ())),
         )

@@ -14,7 +14,8 @@ MAX_SENTENCES = 3
 MIN_WORDS = 6
 LOOKAHEAD = 8
 _ALARM = re.compile(
-    r"^\s*(?:breaking(?: news)?|alert|just in|update[d]?|watch|exclusive|urgent|developing)\s*[:!\-–—]+\s*",
+    r"^\s*(?:breaking(?: news)?|alert|just in|update[d]?|watch|exclusive|urgent|developing)"
+    r"\s*[:!\-–—]+\s*",
     re.IGNORECASE,
 )
 _DATELINE = re.compile(
@@ -50,7 +51,7 @@ def clean_sentence(text: str) -> str:
     text = _OUTLET_TAG.sub("", text)
     dateline = _DATELINE.match(text)
     if dateline and len(dateline.group(0).split()) <= 6:
-        text = text[dateline.end():]
+        text = text[dateline.end() :]
     text = " ".join(text.split())
     return text[:1].upper() + text[1:]
 

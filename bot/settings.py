@@ -44,7 +44,9 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
     """
     file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
     values = {k: v for k, v in file_values.items() if v is not None} | dict(os.environ)
-    allow = tuple(a.strip() for a in values.get("SOURCECHECK_FETCH_ALLOW", "").split(",") if a.strip())
+    allow = tuple(
+        a.strip() for a in values.get("SOURCECHECK_FETCH_ALLOW", "").split(",") if a.strip()
+    )
     try:
         AddressPolicy.from_list(list(allow))
     except ValueError as error:

@@ -49,7 +49,9 @@ def main() -> None:
         print(name.ljust(width), value)
 
 
-def evaluate_flags(eval_dir: Path, options: AnalysisOptions, per_article: bool) -> list[tuple[str, str]]:
+def evaluate_flags(
+    eval_dir: Path, options: AnalysisOptions, per_article: bool
+) -> list[tuple[str, str]]:
     """flags-dev: precision, recall, F1 of `flagged`, sources named, vague called vague."""
     label_dir = eval_dir / "flags-dev"
     texts = sorted(label_dir.glob("*.txt"))
@@ -108,7 +110,10 @@ def evaluate_polnear(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str
         ("PolNeAR dev attribution precision", f"{precision:.3f}"),
         ("PolNeAR dev attribution recall", f"{recall:.3f}"),
         ("PolNeAR dev attribution F1", f"{f1:.3f}"),
-        ("PolNeAR dev agentless called vague", f"{counts['agentless_vague'] / max(1, counts['agentless']):.3f}"),
+        (
+            "PolNeAR dev agentless called vague",
+            f"{counts['agentless_vague'] / max(1, counts['agentless']):.3f}",
+        ),
         ("PolNeAR dev source-name overlap", f"{source_hits / max(1, source_total):.3f}"),
     ]
 
@@ -138,7 +143,9 @@ def evaluate_extraction(eval_dir: Path) -> list[tuple[str, str]]:
     truth = json.loads((root / "ground-truth.json").read_text())
     precisions, recalls = [], []
     for key, item in sorted(truth.items()):
-        html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode("utf-8", "replace")
+        html = gzip.decompress((root / "html" / f"{key}.html.gz").read_bytes()).decode(
+            "utf-8", "replace"
+        )
         try:
             predicted = extract_html(html, item.get("url")).body
         except Exception:
@@ -164,7 +171,9 @@ def evaluate_extraction(eval_dir: Path) -> list[tuple[str, str]]:
 def _shingle_counts(true: str, predicted: str) -> tuple[float, float, float]:
     def shingles(text: str) -> Counter[tuple[str, ...]]:
         tokens = SHINGLE_TOKEN.findall(text or "")
-        return Counter(tuple(tokens[i : i + 4]) for i in range(max(1, len(tokens) - 3)) if tokens[i : i + 4])
+        return Counter(
+            tuple(tokens[i : i + 4]) for i in range(max(1, len(tokens) - 3)) if tokens[i : i + 4]
+        )
 
     want, got = shingles(true), shingles(predicted)
     tp = sum((want & got).values())
@@ -175,7 +184,9 @@ def evaluate_rouge(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str, 
     """ROUGE-1/2/Lsum (F) of the summary and of LEAD-3 (no word limit) on CNN/DailyMail."""
     from rouge_score import rouge_scorer
 
-    rows = [json.loads(line) for line in (eval_dir / "cnndm" / "cnndm25.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in (eval_dir / "cnndm" / "cnndm25.jsonl").read_text().splitlines()
+    ]
     loaded = [load_text(row["article"], row["id"]) for row in rows]
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
     ours: dict[str, list[float]] = defaultdict(list)

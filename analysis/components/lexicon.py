@@ -2,65 +2,174 @@
 
 # Lemmas of verbs that attribute content to a source ("X said", "Y reported").
 REPORTING_VERBS = frozenset(
-    ["say", "tell", "report", "announce", "state", "claim", "write", "tweet", "post", "add", "explain", "note", "confirm", "deny", "reveal", "disclose", "admit", "acknowledge", "testify", "argue", "insist", "contend", "maintain", "assert", "allege", "warn", "caution", "predict", "suggest", "indicate", "show", "find", "conclude", "estimate", "describe", "call", "characterize", "label", "brand", "accuse", "criticize", "blame", "praise", "defend", "charge", "complain", "lament", "declare", "proclaim", "pledge", "promise", "vow", "threaten", "urge", "recommend", "propose", "ask", "question", "wonder", "reply", "respond", "answer", "retort", "counter", "recall", "recount", "remember", "recognize", "concede", "agree", "disagree", "dispute", "reject", "dismiss", "stress", "emphasize", "highlight", "point", "observe", "remark", "comment", "mention", "cite", "quote", "quip", "joke", "boast", "brag", "concur", "affirm", "reiterate", "repeat", "relay", "inform", "notify", "advise", "brief", "signal", "hint", "imply", "speculate", "believe", "think", "feel", "say", "email", "text", "message", "reportedly", "learn", "discover", "determine", "rule", "order", "decide", "conclude", "testify", "document", "detail", "outline", "publish", "air", "broadcast", "feature"]
+    """
+    say tell report announce state claim write tweet post add explain note confirm deny reveal
+    disclose admit acknowledge testify argue insist contend maintain assert allege warn caution
+    predict suggest indicate show find conclude estimate describe call characterize label brand
+    accuse criticize blame praise defend charge complain lament declare proclaim pledge promise
+    vow threaten urge recommend propose ask question wonder reply respond answer retort counter
+    recall recount remember recognize concede agree disagree dispute reject dismiss stress
+    emphasize highlight point observe remark comment mention cite quote quip joke boast brag
+    concur affirm reiterate repeat relay inform notify advise brief signal hint imply speculate
+    believe think feel say email text message reportedly learn discover determine rule order
+    decide conclude testify document detail outline publish air broadcast feature
+    """.split()
 )
 
 # Verbs whose subject only believes or feels something: attribution of opinion.
-COGNITION_VERBS = frozenset(["believe", "think", "feel", "fear", "worry", "hope", "expect", "suspect", "guess"])
+COGNITION_VERBS = frozenset(
+    """
+    believe think feel fear worry hope expect suspect guess
+    """.split()
+)
 
 # Nouns that mark an unidentifiable source when they head the source phrase.
 VAGUE_SOURCE_NOUNS = frozenset(
-    ["some", "many", "most", "several", "few", "others", "someone", "somebody", "anyone", "people", "folks", "critic", "critics", "expert", "experts", "official", "officials", "source", "sources", "insider", "insiders", "observer", "observers", "analyst", "analysts", "commentator", "commentators", "rumor", "rumors", "rumour", "rumours", "report", "reports", "study", "studies", "research", "researcher", "researchers", "scientist", "scientists", "witness", "witnesses", "onlooker", "onlookers", "aide", "aides", "staffer", "staffers", "employee", "employees", "person", "persons", "producer", "conservative", "conservatives", "liberal", "liberals", "democrat", "democrats", "republican", "republicans", "supporter", "supporters", "opponent", "opponents", "pundit", "pundits", "voice", "voices", "account", "accounts", "individual", "individuals", "member", "members", "official", "spokesperson", "spokesman", "spokeswoman", "whistleblower", "whistleblowers", "leak", "leaks", "word", "speculation"]
+    """
+    some many most several few others someone somebody anyone people folks critic critics expert
+    experts official officials source sources insider insiders observer observers analyst
+    analysts commentator commentators rumor rumors rumour rumours report reports study studies
+    research researcher researchers scientist scientists witness witnesses onlooker onlookers
+    aide aides staffer staffers employee employees person persons producer conservative
+    conservatives liberal liberals democrat democrats republican republicans supporter
+    supporters opponent opponents pundit pundits voice voices account accounts individual
+    individuals member members official spokesperson spokesman spokeswoman whistleblower
+    whistleblowers leak leaks word speculation
+    """.split()
 )
 
 # Words that signal an unnamed source wherever they stand.
 VAGUE_ADVERBS = frozenset(
-    ["reportedly", "allegedly", "purportedly", "supposedly", "apparently", "rumoredly", "ostensibly"]
+    """
+    reportedly allegedly purportedly supposedly apparently rumoredly ostensibly
+    """.split()
 )
 
 # Patterns (lower-case token sequences) that mark vague attribution on their own.
 VAGUE_PHRASES = (
-    "it is reported", "it was reported", "it has been reported", "it is said", "it was said",
-    "it is believed", "it was believed", "it is rumored", "it was revealed", "it has been revealed",
-    "it is alleged", "it was alleged", "it is claimed", "it was claimed", "is said to",
-    "are said to", "was said to", "were said to", "is believed to", "are believed to",
-    "is rumored to", "is thought to", "are thought to", "rumors have", "rumours have",
-    "word is", "sources say", "sources said", "sources told", "some say", "some said",
-    "some have", "many say", "many believe", "many have", "studies show", "studies have shown",
-    "research shows", "experts say", "experts believe", "critics say", "critics argue",
-    "according to sources", "according to reports", "according to some", "according to many",
-    "people familiar with", "people close to", "those close to", "a source close to",
-    "sources close to", "an unnamed", "unnamed sources", "anonymous sources", "has been revealed",
-    "have been circulating", "has been circulating", "is circulating", "are circulating",
+    "it is reported",
+    "it was reported",
+    "it has been reported",
+    "it is said",
+    "it was said",
+    "it is believed",
+    "it was believed",
+    "it is rumored",
+    "it was revealed",
+    "it has been revealed",
+    "it is alleged",
+    "it was alleged",
+    "it is claimed",
+    "it was claimed",
+    "is said to",
+    "are said to",
+    "was said to",
+    "were said to",
+    "is believed to",
+    "are believed to",
+    "is rumored to",
+    "is thought to",
+    "are thought to",
+    "rumors have",
+    "rumours have",
+    "word is",
+    "sources say",
+    "sources said",
+    "sources told",
+    "some say",
+    "some said",
+    "some have",
+    "many say",
+    "many believe",
+    "many have",
+    "studies show",
+    "studies have shown",
+    "research shows",
+    "experts say",
+    "experts believe",
+    "critics say",
+    "critics argue",
+    "according to sources",
+    "according to reports",
+    "according to some",
+    "according to many",
+    "people familiar with",
+    "people close to",
+    "those close to",
+    "a source close to",
+    "sources close to",
+    "an unnamed",
+    "unnamed sources",
+    "anonymous sources",
+    "has been revealed",
+    "have been circulating",
+    "has been circulating",
+    "is circulating",
+    "are circulating",
 )
 
 # Patterns that mark a named-source construction's cue.
 ATTRIBUTION_PHRASES = (
-    "according to", "in a statement", "in an interview", "in a tweet", "in a post",
-    "in a letter", "in a report", "in an email", "in a memo", "in testimony", "in a filing",
-    "in a press release", "in a speech", "in remarks", "told reporters", "said in",
-    "quoted as saying", "as reported by", "reported by", "cited by", "per a", "via a",
+    "according to",
+    "in a statement",
+    "in an interview",
+    "in a tweet",
+    "in a post",
+    "in a letter",
+    "in a report",
+    "in an email",
+    "in a memo",
+    "in testimony",
+    "in a filing",
+    "in a press release",
+    "in a speech",
+    "in remarks",
+    "told reporters",
+    "said in",
+    "quoted as saying",
+    "as reported by",
+    "reported by",
+    "cited by",
+    "per a",
+    "via a",
 )
 
 # Nouns that name a document when a named source or a definite article goes with them.
 DOCUMENT_NOUNS = frozenset(
-    ["report", "study", "survey", "poll", "analysis", "data", "memo", "letter", "filing", "document", "documents", "record", "records", "statement", "release", "lawsuit", "complaint", "indictment", "ruling", "order", "transcript", "audit", "review", "census", "investigation", "findings", "figures", "statistics", "paper", "book", "database"]
+    """
+    minutes transcript testimony court affidavit
+    report study survey poll analysis data memo letter filing document documents record records
+    statement release lawsuit complaint indictment ruling order transcript audit review census
+    investigation findings figures statistics paper book database
+    """.split()
 )
 
 # Words that make a statement sweeping.
 SWEEPING_WORDS = frozenset(
-    ["all", "every", "everyone", "everybody", "everything", "never", "always", "none", "nobody", "nothing", "no-one", "entire", "totally", "completely", "ever", "whole"]
+    """
+    all every everyone everybody everything never always none nobody nothing no-one entire
+    totally completely ever whole
+    """.split()
 )
 
 # Words of evaluation and opinion when they carry the sentence.
 OPINION_WORDS = frozenset(
-    ["fair", "unfair", "good", "bad", "great", "terrible", "awful", "horrible", "wonderful", "disgusting", "shameful", "ridiculous", "absurd", "pathetic", "outrageous", "insane", "crazy", "stupid", "dumb", "silly", "amazing", "incredible", "beautiful", "ugly", "sad", "tragic", "funny", "hilarious", "interesting", "obvious", "clearly", "surely", "certainly", "honestly", "frankly", "arguably", "hopefully", "unfortunately", "fortunately", "sadly", "thankfully", "luckily", "pretty", "shocking", "oppressive", "intolerant", "hypocritical", "hypocrisy", "disgrace", "disgraceful", "despicable", "deplorable", "wrong", "right", "best", "worst", "better", "worse", "should", "must", "ought", "deserve", "deserves"]
+    """
+    fair unfair good bad great terrible awful horrible wonderful disgusting shameful ridiculous
+    absurd pathetic outrageous insane crazy stupid dumb silly amazing incredible beautiful ugly
+    sad tragic funny hilarious interesting obvious clearly surely certainly honestly frankly
+    arguably hopefully unfortunately fortunately sadly thankfully luckily pretty shocking
+    oppressive intolerant hypocritical hypocrisy disgrace disgraceful despicable deplorable
+    wrong right best worst better worse should must ought deserve deserves
+    """.split()
 )
 
 # Lines of page furniture rather than article text.
 BOILERPLATE_PATTERNS = (
-    r"^(by|photo|photos|image|images|featured image|video|credit|credits|source|sources)\b[^.]{0,80}$",
-    r"^(share|tweet|email|print|subscribe|follow|click|read more|related|advertisement|sign up|watch|listen)\b",
+    r"^(by|photo|photos|image|images|featured image|video|credit|credits|source|sources)"
+    r"\b[^.]{0,80}$",
+    r"^(share|tweet|email|print|subscribe|follow|click|read more|related|advertisement"
+    r"|sign up|watch|listen)\b",
     r"\b(getty images|ap photo|reuters/|afp/|shutterstock|via flickr|via youtube|via twitter|"
     r"screenshot|screen capture|image via|photo via|featured image|photo credit|image credit)\b",
     r"^(copyright|©|all rights reserved)",
@@ -69,4 +178,8 @@ BOILERPLATE_PATTERNS = (
 )
 
 # First- and second-person pronouns: the author speaking for themselves.
-PERSONAL_PRONOUNS = frozenset(["i", "me", "my", "mine", "we", "us", "our", "ours", "you", "your", "yours"])
+PERSONAL_PRONOUNS = frozenset(
+    """
+    i me my mine we us our ours you your yours
+    """.split()
+)

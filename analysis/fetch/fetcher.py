@@ -170,4 +170,3 @@ def _not_an_article(media_type: str) -> AnalysisError:
         f"That link is not an article page ({media_type}); only web pages and plain text "
         "are checked.",
     )
-
