@@ -85,18 +85,26 @@ def attribute(sentence: Span, links: list[str], context: Context) -> Attribution
 
 
 def _verbal_attribution(sentence: Span, context: Context, found: Attribution) -> None:
+    """Reporting verbs: a named source counts in the main clause, a vague one anywhere."""
     for verb in sentence:
-        if verb.pos_ not in ("VERB", "AUX") or verb.dep_ not in MAIN_DEPS:
+        if verb.pos_ not in ("VERB", "AUX") or not _attributes(verb):
             continue
-        if verb.dep_ != "ROOT" and verb.head.dep_ not in MAIN_DEPS:
-            continue
-        if not _attributes(verb):
-            continue
+        main = _is_main(verb)
         for subject in _sources_of(verb):
             classified = _classify(subject, context, verb)
-            if classified:
+            if classified and (main or classified[0] is Status.VAGUE):
                 status, source = classified
                 found.add(status, source, f"verb:{verb.text}")
+
+
+def _is_main(verb: Token) -> bool:
+    """The main clause, or a clause reported by a main-clause reporting verb."""
+    if verb.dep_ == "ROOT":
+        return True
+    if verb.dep_ in MAIN_DEPS and verb.head.dep_ in MAIN_DEPS:
+        return True
+    head = verb.head
+    return verb.dep_ == "ccomp" and head.dep_ == "ROOT" and head.lemma_.lower() in REPORTING_VERBS
 
 
 def _attributes(verb: Token) -> bool:
@@ -122,6 +130,8 @@ def _has_quote(sentence: Span) -> bool:
 
 def _sources_of(verb: Token) -> list[Token]:
     subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
+    if not subjects and verb.lemma_.lower() in REPORTING_VERBS:
+        subjects = [c for c in verb.children if c.i > verb.i and c.pos_ == "PROPN"]
     agents = [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
     if agents:
         return agents
@@ -159,10 +169,13 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
     lemma = head.lemma_.lower()
     indefinite = any(t.lower_ in INDEFINITE for t in phrase if t.i < head.i)
     if lemma in DOCUMENT_NOUNS and entity is None:
-        entity = _entity_in(head.doc[head.left_edge.i : head.right_edge.i + 1])
+        entity = _entity_overlapping(head.doc[head.left_edge.i : head.right_edge.i + 1])
     if lemma in DOCUMENT_NOUNS and (entity or _definite(phrase, head)):
-        name = entity.text if entity is not None else _trim(phrase.text)
+        name = _entity_name(entity) if entity is not None else _trim(phrase.text)
         return Status.SOURCED, Source(name=name, kind=SourceKind.DOCUMENT)
+    named_head = _entity_at(head)
+    if named_head is not None and not indefinite:
+        return Status.SOURCED, Source(name=_entity_name(named_head), kind=SourceKind.NAMED)
     vague_head = lemma in VAGUE_SOURCE_NOUNS or lower in VAGUE_SOURCE_NOUNS
     person = entity is not None and entity.label_ == "PERSON"
     if vague_head and not person and (indefinite or not _definite(phrase, head) or entity is None):
@@ -206,9 +219,14 @@ def _continuing(sentence: Span, context: Context, found: Attribution) -> None:
 
 
 def _remember(sentence: Span, context: Context, found: Attribution) -> None:
-    for entity in sentence.ents:
-        if entity.label_ == "PERSON":
-            context.last_person = _entity_name(entity)
+    people = [e for e in sentence.ents if e.label_ == "PERSON"]
+    subjects = [
+        _entity_at(t) or sentence.doc[t.i : t.i + 1]
+        for t in sentence
+        if t.dep_ in SUBJECT_DEPS and t.pos_ == "PROPN"
+    ]
+    if subjects or people:
+        context.last_person = _entity_name((subjects or people)[0])
     named = [s.name for s in found.sources if s.kind in (SourceKind.NAMED, SourceKind.QUOTE)]
     if named:
         context.last_source = named[-1]
@@ -238,6 +256,13 @@ def _entity_at(head: Token) -> Span | None:
     return None
 
 
+def _entity_overlapping(phrase: Span) -> Span | None:
+    for entity in phrase.doc.ents:
+        if phrase.start <= entity.start < phrase.end and entity.label_ in SOURCE_LABELS:
+            return entity
+    return None
+
+
 def _entity_in(phrase: Span) -> Span | None:
     entities = [e for e in phrase.doc.ents if e.start >= phrase.start and e.end <= phrase.end]
     ranked = sorted(entities, key=lambda e: (e.label_ not in SOURCE_LABELS, -len(e)))
@@ -246,9 +271,10 @@ def _entity_in(phrase: Span) -> Span | None:
 
 def _entity_name(entity: Span) -> str:
     name = entity.text.strip()
-    for suffix in ("’s", "'s"):
+    for suffix in ("’s", "'s", "’", "'"):
         name = name.removesuffix(suffix)
-    return name.removeprefix("the ").removeprefix("The ")
+    name = name.removeprefix("the ").removeprefix("The ")
+    return name.split(", ")[0] if entity.label_ != "GPE" else name
 
 
 def _definite(phrase: Span, head: Token) -> bool:
