@@ -9,11 +9,7 @@ SEED := seeds/000_942a618684aacc33.txt
 .PHONY: run test lint eval bench setup clean
 
 run: $(STAMP)
-	@if [ -x "$(BIN)/sourcecheck" ] && $(BIN)/python -c "import bot" 2>/dev/null; then \
-		$(BIN)/sourcecheck run; \
-	else \
-		$(BIN)/sourcecheck analyze $(SEED); \
-	fi
+	$(BIN)/sourcecheck analyze $(SEED)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

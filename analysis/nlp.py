@@ -17,6 +17,7 @@ import analysis.components  # noqa: F401  (registers the sourcecheck_* component
 
 log = logging.getLogger(__name__)
 
+OUR_COMPONENTS = ("sourcecheck_paragraphs", "sourcecheck_cues")
 OFFICIAL_MODELS = ("en_core_web_md", "en_core_web_lg", "en_core_web_sm", "en_core_web_trf")
 
 
@@ -30,11 +31,6 @@ def load_pipeline(model: str | None = None) -> Language:
     nlp.add_pipe("sourcecheck_paragraphs", before=splitter)
     nlp.add_pipe("sourcecheck_cues", last=True)
     return nlp
-
-
-def bare_pipeline(model: str | None = None) -> Language:
-    """The model as it loads, without sourcecheck's components (the benchmark's floor)."""
-    return _load_model(model)
 
 
 def model_name(nlp: Language) -> str:

@@ -21,7 +21,7 @@ from analysis.report import Report, Sensitivity, Stats
 from analysis.summary import summarise
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
-PIPE_BATCH = 16
+PIPE_BATCH = 4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,7 +79,7 @@ def report_articles(loaded: Iterable[LoadedArticle], options: AnalysisOptions) -
     started = time.perf_counter()
     for item, doc in zip(items, nlp.pipe(bodies, batch_size=PIPE_BATCH), strict=True):
         sentences = judge_article(doc, item.article, options.sensitivity)
-        summary = summarise(sentences)
+        summary = summarise(sentences, doc)
         finished = time.perf_counter()
         article = item.article
         yield Report(

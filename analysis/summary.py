@@ -1,18 +1,26 @@
 """Summary: two or three of the article's own sentences, at most 75 words.
 
-Lead sentences carry most news articles (LEAD-3 is a strong baseline), so candidates are
-taken in order from the top, cleaned of datelines and alarm words, skipping page furniture,
-questions and sentences too short to inform; they are packed greedily under the word cap.
+Extractive and coverage-based: among the first sentences (news puts its substance up
+front), choose the set of up to three, within 75 words, that covers the most of the
+article's frequent content words, each word weighted by how often the article uses it and
+by how early the sentence covering it stands. Datelines and alarm words are cleaned off;
+page furniture and questions are never picked.
 """
 
 import re
+from collections import Counter
+from dataclasses import dataclass
+from itertools import combinations
+
+from spacy.tokens import Doc
 
 from analysis.report import Kind, Sentence
 
 MAX_WORDS = 75
 MAX_SENTENCES = 3
 MIN_WORDS = 6
-LOOKAHEAD = 8
+LOOKAHEAD = 6
+POSITION_DECAY = 0.9
 _ALARM = re.compile(
     r"^\s*(?:breaking(?: news)?|alert|just in|update[d]?|watch|exclusive|urgent|developing)"
     r"\s*[:!\-–—]+\s*",
@@ -26,23 +34,52 @@ _OUTLET_TAG = re.compile(r"^\s*\((?:CNN|AP|Reuters|AFP)\)\s*(?:—|–|--|-)?\s*
 _BYLINE = re.compile(r"^\s*(?:by|written by|posted by)\s+[A-Z]", re.IGNORECASE)
 
 
-def summarise(sentences: list[Sentence]) -> list[str]:
-    """Pick up to three sentences (at most 75 words in all) that open the article."""
-    candidates = [clean_sentence(s.text) for s in sentences if _usable(s)][:LOOKAHEAD]
-    candidates = [c for c in candidates if len(c.split()) >= MIN_WORDS]
-    chosen: list[str] = []
-    total = 0
-    for text in candidates:
-        words = len(text.split())
-        if total + words > MAX_WORDS:
-            continue
-        chosen.append(text)
-        total += words
-        if len(chosen) == MAX_SENTENCES:
-            break
-    if not chosen and candidates:
-        chosen = [_cut(candidates[0])]
-    return chosen
+def summarise(sentences: list[Sentence], doc: Doc) -> list[str]:
+    """Pick up to three sentences (at most 75 words in all) that best cover the article."""
+    lemmas = [_content_lemmas(doc, s) for s in sentences]
+    weights = Counter(lemma for found in lemmas for lemma in found)
+    candidates = [
+        _Candidate(index, text, len(text.split()), lemmas[index])
+        for index, sentence in enumerate(sentences[:LOOKAHEAD])
+        if _usable(sentence)
+        for text in [clean_sentence(sentence.text)]
+        if len(text.split()) >= MIN_WORDS
+    ]
+    best: tuple[float, tuple[_Candidate, ...]] | None = None
+    for size in range(MAX_SENTENCES, 0, -1):
+        for combination in combinations(candidates, size):
+            if sum(c.words for c in combination) > MAX_WORDS:
+                continue
+            score = _coverage(combination, weights)
+            if best is None or score > best[0]:
+                best = (score, combination)
+    if best is None:
+        return [_cut(candidates[0].text)] if candidates else []
+    return [c.text for c in best[1]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    index: int
+    text: str
+    words: int
+    lemmas: frozenset[str]
+
+
+def _coverage(combination: tuple[_Candidate, ...], weights: Counter[str]) -> float:
+    covered: dict[str, float] = {}
+    for candidate in combination:
+        early = POSITION_DECAY**candidate.index
+        for lemma in candidate.lemmas:
+            covered[lemma] = max(covered.get(lemma, 0.0), early)
+    return sum(weights[lemma] * early for lemma, early in covered.items())
+
+
+def _content_lemmas(doc: Doc, sentence: Sentence) -> frozenset[str]:
+    span = doc.char_span(sentence.start, sentence.end, alignment_mode="expand")
+    if span is None:
+        return frozenset()
+    return frozenset(t.lemma_.lower() for t in span if t.is_alpha and not t.is_stop)
 
 
 def clean_sentence(text: str) -> str:

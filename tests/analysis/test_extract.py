@@ -1,0 +1,50 @@
+"""Extraction from HTML pages and plain text."""
+
+import pytest
+
+from analysis import AnalysisError, ErrorCode
+from analysis.extract import extract_html, extract_text
+from tests.conftest import SEEDS
+
+
+def test_html_page_gives_metadata_paragraphs_and_links() -> None:
+    article = extract_html((SEEDS / "002_health_claims.html").read_text(), "https://ex.com/a")
+    assert article.title == "Miracle Tea Cures Everything, Experts Say"
+    assert article.site == "Example News"
+    assert article.author == "Staff Reporter"
+    paragraphs = article.paragraph_texts()
+    assert paragraphs[0].startswith("Experts say"), "the repeated headline is dropped"
+    assert "Home" not in article.body and "All rights reserved" not in article.body
+    (link,) = article.links
+    assert article.body[link.start : link.end] == "National Institutes of Health"
+    assert link.url == "https://www.nih.gov/"
+
+
+def test_text_headline_and_paragraphs(seed_text: str) -> None:
+    article = extract_text(seed_text)
+    assert article.title.startswith("ALERT: Trump Admin")
+    assert len(article.paragraphs) == 8
+    assert article.body.startswith("Rumors have been circulating")
+    for paragraph, text in zip(article.paragraphs, article.paragraph_texts(), strict=True):
+        assert article.body[paragraph.start : paragraph.end] == text
+
+
+def test_hard_wrapped_lines_join_but_sentence_ends_break() -> None:
+    article = extract_text("Headline\n\nThe council met\non Tuesday.\nIt voted to close the park.")
+    assert article.paragraph_texts() == [
+        "The council met on Tuesday.",
+        "It voted to close the park.",
+    ]
+
+
+def test_text_without_headline() -> None:
+    article = extract_text("Just one paragraph of text here.")
+    assert article.title is None
+    assert article.body == "Just one paragraph of text here."
+
+
+@pytest.mark.parametrize("html", ["", "<html><body></body></html>", "<html><body><nav>x</nav>"])
+def test_empty_pages_are_not_articles(html: str) -> None:
+    with pytest.raises(AnalysisError) as caught:
+        extract_html(html)
+    assert caught.value.code is ErrorCode.NOT_AN_ARTICLE

@@ -1,0 +1,123 @@
+"""`make bench`: speed and memory of the analysis over real articles, against a bare `nlp.pipe`.
+
+Prints articles/s and words/s, median and p95 per-article latency, time per stage, peak RSS,
+and the ratio of the whole analysis time to a bare `nlp.pipe` over the same texts with the
+same model (the floor any analysis on this model pays). Runs are repeated and medians given.
+"""
+
+import argparse
+import json
+import resource
+import statistics
+import time
+from pathlib import Path
+
+from analysis import AnalysisOptions, load_text
+from analysis.judge import judge_article
+from analysis.nlp import OUR_COMPONENTS, load_pipeline
+from analysis.pipeline import PIPE_BATCH
+from analysis.summary import summarise
+
+
+def load_articles(shared: Path, count: int) -> list[str]:
+    """The first `count` non-empty article texts of ../shared/eval/articles, in a fixed order."""
+    root = shared / "eval" / "articles"
+    texts: list[str] = []
+    for path in sorted((root / "fakenewsnet").rglob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        text = (data.get("text") or "").strip()
+        if len(text.split()) >= 50:
+            title = (data.get("title") or "").strip()
+            texts.append(f"{title}\n\n{text}" if title else text)
+    for path in sorted((root / "polnear-test-text").glob("*.txt")):
+        texts.append(path.read_text(encoding="utf-8"))
+    return texts[:count]
+
+
+def main() -> None:
+    """Measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=Path("../shared"))
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    texts = load_articles(args.shared, args.articles)
+    options = AnalysisOptions()
+    nlp = load_pipeline(options.model)
+    loaded = [load_text(text, f"article-{i}") for i, text in enumerate(texts)]
+    bodies = [item.article.body for item in loaded]
+    words = sum(len(body.split()) for body in bodies)
+
+    bare_times, full_times, stages = [], [], {"extract": [], "nlp": [], "judge": [], "summary": []}
+    latencies: list[float] = []
+    for _ in range(args.repeat):
+        with nlp.select_pipes(disable=list(OUR_COMPONENTS)):
+            started = time.perf_counter()
+            for _doc in nlp.pipe(bodies, batch_size=PIPE_BATCH):
+                pass
+            bare_times.append(time.perf_counter() - started)
+
+        totals = dict.fromkeys(stages, 0.0)
+        started = time.perf_counter()
+        extracted = []
+        for text in texts:
+            t0 = time.perf_counter()
+            extracted.append(load_text(text))
+            totals["extract"] += time.perf_counter() - t0
+        run_latencies = []
+        judging = 0.0
+        t_nlp = time.perf_counter()
+        bodies_in = (item.article.body for item in extracted)
+        for item, doc in zip(extracted, nlp.pipe(bodies_in, batch_size=PIPE_BATCH), strict=True):
+            t0 = time.perf_counter()
+            sentences = judge_article(doc, item.article, options.sensitivity)
+            t1 = time.perf_counter()
+            summarise(sentences, doc)
+            t2 = time.perf_counter()
+            totals["judge"] += t1 - t0
+            totals["summary"] += t2 - t1
+            judging += t2 - t0
+            run_latencies.append(t2 - t0)
+        totals["nlp"] += time.perf_counter() - t_nlp - judging
+        full_times.append(time.perf_counter() - started)
+        for stage, seconds in totals.items():
+            stages[stage].append(seconds)
+        latencies = run_latencies
+
+    per_article_ms = _per_article_latency(nlp, loaded, options)
+    full, floor = statistics.median(full_times), statistics.median(bare_times)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"articles: {len(texts)}  words: {words}  repeats: {args.repeat}  model: {nlp.meta['name']}"
+    )
+    print(f"throughput (median): {len(texts) / full:.1f} articles/s, {words / full:.0f} words/s")
+    print(
+        f"per-article latency (one at a time): median {statistics.median(per_article_ms):.1f} ms, "
+        f"p95 {_percentile(per_article_ms, 95):.1f} ms"
+    )
+    print("time per stage (median over repeats, all articles):")
+    for stage, seconds in stages.items():
+        print(f"  {stage:<8} {statistics.median(seconds) * 1000:8.0f} ms")
+    print(f"  judge+summary per article: median {statistics.median(latencies) * 1000:.2f} ms")
+    print(f"bare nlp.pipe (median): {floor:.2f} s   whole analysis (median): {full:.2f} s")
+    print(f"ratio whole analysis / bare nlp.pipe: {full / floor:.2f}")
+    print(f"peak RSS: {rss_mb:.0f} MB")
+
+
+def _per_article_latency(nlp, loaded, options) -> list[float]:
+    latencies = []
+    for item in loaded:
+        started = time.perf_counter()
+        doc = nlp(item.article.body)
+        summarise(judge_article(doc, item.article, options.sensitivity), doc)
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def _percentile(values: list[float], percent: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))]
+
+
+if __name__ == "__main__":
+    main()
