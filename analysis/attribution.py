@@ -31,6 +31,7 @@ THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "them"})
 INDEFINITE = frozenset({"a", "an", "some", "many", "several", "few", "most", "other", "certain"})
 OPEN_QUOTES = "“«"
 CLOSE_QUOTES = "”»"
+STARTING_QUOTES = ("“", "«", '"', "''", "``")
 
 
 @dataclass(slots=True)
@@ -109,9 +110,11 @@ def _is_main(verb: Token) -> bool:
 
 def _attributes(verb: Token) -> bool:
     """A verb that reports speech or belief, used as such (with a clause, a quote, or inverted)."""
-    clause = any(child.dep_ in CLAUSE_DEPS for child in verb.children)
+    clauses = [child for child in verb.children if child.dep_ in CLAUSE_DEPS]
+    clause = bool(clauses)
     if verb.lemma_.lower() not in REPORTING_VERBS:
-        return clause and verb.lemma_ != "be"
+        that = any(t.dep_ == "mark" and t.lower_ == "that" for c in clauses for t in c.children)
+        return that and verb.lemma_ != "be"
     if clause or _has_quote(verb.sent) or _inverted(verb):
         return True
     if any(child.dep_ == "prep" and child.lower_ == "as" for child in verb.children):
@@ -125,7 +128,7 @@ def _inverted(verb: Token) -> bool:
 
 
 def _has_quote(sentence: Span) -> bool:
-    return any(q in sentence.text for q in (*OPEN_QUOTES, '"'))
+    return any(q in sentence.text for q in STARTING_QUOTES)
 
 
 def _sources_of(verb: Token) -> list[Token]:
@@ -173,7 +176,7 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
     if lemma in DOCUMENT_NOUNS and (entity or _definite(phrase, head)):
         name = _entity_name(entity) if entity is not None else _trim(phrase.text)
         return Status.SOURCED, Source(name=name, kind=SourceKind.DOCUMENT)
-    named_head = _entity_at(head)
+    named_head = _entity_at(head) or _named_apposition(head)
     if named_head is not None and not indefinite:
         return Status.SOURCED, Source(name=_entity_name(named_head), kind=SourceKind.NAMED)
     vague_head = lemma in VAGUE_SOURCE_NOUNS or lower in VAGUE_SOURCE_NOUNS
@@ -212,7 +215,7 @@ def _continuing(sentence: Span, context: Context, found: Attribution) -> None:
         speaker, cue = context.quote_speaker, "quote continues"
     elif context.block_speaker:
         speaker, cue = context.block_speaker, "block quote"
-    elif sentence.text.lstrip()[:1] in OPEN_QUOTES + '"' and context.last_source:
+    elif sentence.text.lstrip().startswith(STARTING_QUOTES) and context.last_source:
         speaker, cue = context.last_source, "quote after speaker"
     if speaker:
         found.add(Status.SOURCED, Source(name=speaker, kind=SourceKind.QUOTE), cue)
@@ -233,7 +236,7 @@ def _remember(sentence: Span, context: Context, found: Attribution) -> None:
     text = sentence.text
     opens = sum(text.count(q) for q in OPEN_QUOTES)
     closes = sum(text.count(q) for q in CLOSE_QUOTES)
-    straight = text.count('"') % 2 == 1
+    straight = (text.count('"') + text.count("''")) % 2 == 1
     if opens > closes or (straight and not context.quote_open):
         context.quote_open = True
         context.quote_speaker = named[-1] if named else context.quote_speaker
@@ -253,6 +256,16 @@ def _entity_at(head: Token) -> Span | None:
     for entity in head.doc.ents:
         if entity.start <= head.i < entity.end and entity.label_ in NAMED_LABELS:
             return entity
+    return None
+
+
+def _named_apposition(head: Token) -> Span | None:
+    """ "their spokesman, Unthman Badar": the person named beside a role."""
+    for child in head.children:
+        if child.dep_ == "appos":
+            entity = _entity_at(child)
+            if entity is not None and entity.label_ in ("PERSON", "ORG"):
+                return entity
     return None
 
 

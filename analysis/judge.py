@@ -29,6 +29,7 @@ ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "EVENT", "LAW", "FAC"}
 MODALS = frozenset(
     {"will", "would", "may", "might", "could", "should", "must", "shall", "ought", "'ll", "can"}
 )
+PREDICATE_DEPS = frozenset({"acomp", "attr", "oprd", "xcomp"})
 HEDGES = frozenset(
     {
         "seem",
@@ -92,11 +93,11 @@ def _kind(span: Span, found: Attribution) -> tuple[Kind, list[str]]:
     text = span.text.strip()
     if BOILERPLATE.search(text):
         return Kind.OTHER, ["boilerplate"]
-    words = [t for t in span if t.is_alpha]
-    if len(words) < 3:
-        return Kind.OTHER, ["too short"]
     if found.status is not None:
         return Kind.CLAIM, []
+    words = [t for t in span if not t.is_punct]
+    if len(words) < 3:
+        return Kind.OTHER, ["too short"]
     if text.rstrip("”\"’' )").endswith("?"):
         return Kind.QUESTION, ["question mark"]
     root = span.root
@@ -115,12 +116,13 @@ def _kind(span: Span, found: Attribution) -> tuple[Kind, list[str]]:
 
 
 def _opinion_word(span: Span, root: Token) -> Token | None:
-    has_fact = any(e.label_ in FIGURE_LABELS | TIME_LABELS for e in span.ents)
+    """A word of evaluation that carries the sentence: the predicate, or an opening adverb."""
     for token in span:
         if token.lower_ not in OPINION_WORDS:
             continue
-        governs_root = token.head == root and token.dep_ in ("acomp", "advmod", "attr", "aux")
-        if governs_root or (token.i - span.start < 3) or not has_fact:
+        predicate = token == root or (token.head == root and token.dep_ in PREDICATE_DEPS)
+        opening = token.i == span.start and token.pos_ == "ADV"
+        if predicate or opening:
             return token
     return None
 

@@ -101,7 +101,7 @@ def evaluate_polnear(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str
                 counts["agentless"] += 1
                 counts["agentless_vague"] += bool(match and match.status == "vague")
             if row["label"] == "attribution_with_source" and match:
-                gold_sources = {a.get("source_text", "") for a in row["attributions"]} - {""}
+                gold_sources = {a.get("source_text") or "" for a in row["attributions"]} - {""}
                 if gold_sources:
                     source_total += 1
                     source_hits += _source_overlap(gold_sources, match)

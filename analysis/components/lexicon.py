@@ -166,8 +166,8 @@ OPINION_WORDS = frozenset(
 
 # Lines of page furniture rather than article text.
 BOILERPLATE_PATTERNS = (
-    r"^(by|photo|photos|image|images|featured image|video|credit|credits|source|sources)"
-    r"\b[^.]{0,80}$",
+    r"^by\s+[A-Z][\w.'’-]*(\s+(and\s+)?[A-Z][\w.'’-]*){0,4}\s*$",
+    r"^(photo|photos|image|images|featured image|video|credit|credits)\b[^.]{0,80}$",
     r"^(share|tweet|email|print|subscribe|follow|click|read more|related|advertisement"
     r"|sign up|watch|listen)\b",
     r"\b(getty images|ap photo|reuters/|afp/|shutterstock|via flickr|via youtube|via twitter|"
