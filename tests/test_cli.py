@@ -1,10 +1,13 @@
 """The `sourcecheck analyze` command: formats and exit statuses, in a subprocess."""
 
+import asyncio
 import json
+import os
 import subprocess
 import sys
 
 from tests.conftest import SEED, SEEDS
+from tests.fakes.article_server import ArticleServer
 
 
 def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -38,3 +41,35 @@ def test_usage_errors_exit_2() -> None:
     assert _run("analyze").returncode == 2
     assert _run("analyze", str(SEED), str(SEED), "--format", "json").returncode == 2
     assert _run("analyze", str(SEED), "--sensitivity", "extreme").returncode == 2
+
+
+async def test_page_on_loopback_with_fetch_allow_setting() -> None:
+    """SOURCECHECK_FETCH_ALLOW opens 127.0.0.1 to the fetcher; without it the link is refused."""
+    async with ArticleServer() as server:
+        url = server.url("/001_city_budget")
+        allowed = await _run_async(
+            "analyze", url, "--format", "json", env={"SOURCECHECK_FETCH_ALLOW": "127.0.0.1"}
+        )
+        refused = await _run_async(
+            "analyze", url, "--format", "json", env={"SOURCECHECK_FETCH_ALLOW": ""}
+        )
+    assert allowed[0] == 0
+    report = json.loads(allowed[1])
+    assert report["url"] == url and report["title"].startswith("City Council Approves")
+    assert refused[0] == 3
+    assert json.loads(refused[1])["error"]["code"] == "blocked_address"
+    assert server.hits["/001_city_budget"] == 1
+
+
+async def _run_async(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "adapters.cli",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **env},
+    )
+    stdout, _ = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, stdout.decode()
