@@ -154,7 +154,9 @@ def _reasons(span: Span, status: Status, found: Attribution) -> list[str]:
         return []
     reasons = []
     figures = [e.text for e in span.ents if e.label_ in ("MONEY", "PERCENT", "QUANTITY")]
-    figures = figures or [e.text for e in span.ents if e.label_ == "CARDINAL"]
+    figures = figures or [
+        e.text for e in span.ents if e.label_ == "CARDINAL" and any(c.isdigit() for c in e.text)
+    ]
     if figures:
         reasons.append(f"specific figure ({figures[0]}) with no source")
     sweeping = sorted({t.lower_ for t in span} & SWEEPING_WORDS)
