@@ -124,10 +124,9 @@ def _read_local(target: str) -> Article:
         raise AnalysisError(
             ErrorCode.NOT_FOUND, f"Cannot read {target}: {error.strerror or 'not a file'}."
         ) from None
-    text = decode_page(data, None, "text/plain")
     if path.suffix.lower() in HTML_SUFFIXES:
         return extract_html(decode_page(data, None, "text/html"))
-    return extract_text(text)
+    return extract_text(decode_page(data, None, "text/plain"))
 
 
 def _ms(start: float, end: float | None = None) -> int:
