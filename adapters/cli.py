@@ -75,10 +75,10 @@ async def run_analyze(
         total=len(targets), unit="article", disable=not sys.stderr.isatty(), file=sys.stderr
     )
     failed = False
-    for item in loaded:
+    for target, item in zip(targets, loaded, strict=True):
         result: Report | AnalysisError = item if isinstance(item, AnalysisError) else next(reports)
         failed |= isinstance(result, AnalysisError)
-        _print(result, targets[loaded.index(item)], output, explain)
+        _print(result, target, output, explain)
         progress.update()
     progress.close()
     return EXIT_FAILED if failed else EXIT_OK

@@ -74,7 +74,7 @@ def load_text(text: str, input_: str = "-") -> LoadedArticle:
 def report_articles(loaded: Iterable[LoadedArticle], options: AnalysisOptions) -> Iterator[Report]:
     """Analyse articles in order, batching them through `nlp.pipe`."""
     nlp = load_pipeline(options.model)
-    items = list(loaded) if not isinstance(loaded, list) else loaded
+    items = list(loaded)
     bodies = (item.article.body for item in items)
     started = time.perf_counter()
     for item, doc in zip(items, nlp.pipe(bodies, batch_size=PIPE_BATCH), strict=True):

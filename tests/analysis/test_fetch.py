@@ -129,8 +129,7 @@ async def test_redirects_are_followed_and_capped() -> None:
         server.add_page("/final", PAGE.encode(), "text/html")
         for hop in range(7):
             target = "/final" if hop == 0 else f"/hop{hop - 1}"
-            server.add_page(f"/hop{hop}", b"", "text/html", Location=target)
-            server.routes[f"/hop{hop}"] = _redirect(target)
+            server.add_handler(f"/hop{hop}", _redirect(target))
         page = await fetch_page(server.url("/hop3"), LOCAL)
         assert page.url == server.url("/final")
         with pytest.raises(AnalysisError) as caught:
@@ -140,8 +139,8 @@ async def test_redirects_are_followed_and_capped() -> None:
 
 async def test_redirect_to_a_private_address_is_refused_before_connecting() -> None:
     async with ArticleServer() as server, ConnectionCounter() as listener:
-        server.routes["/jump"] = _redirect(f"http://127.0.0.2:{listener.port}/secret")
-        server.routes["/meta"] = _redirect("http://169.254.169.254/latest/meta-data/")
+        server.add_handler("/jump", _redirect(f"http://127.0.0.2:{listener.port}/secret"))
+        server.add_handler("/meta", _redirect("http://169.254.169.254/latest/meta-data/"))
         for path in ("/jump", "/meta"):
             with pytest.raises(AnalysisError) as caught:
                 await fetch_page(server.url(path), LOCAL)
