@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 SEED := seeds/000_942a618684aacc33.txt
 
-.PHONY: run test lint eval bench setup clean
+.PHONY: run test lint eval bench train setup clean
 
 run: $(STAMP)
 	$(BIN)/sourcecheck analyze $(SEED)
@@ -21,6 +21,9 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python tools/evaluate.py --shared $(SHARED)
+
+train: $(STAMP)
+	$(BIN)/python tools/train.py --shared $(SHARED)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py --shared $(SHARED) --articles 200

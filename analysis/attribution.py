@@ -14,23 +14,25 @@ from analysis.components.lexicon import (
     COGNITION_VERBS,
     DOCUMENT_NOUNS,
     REPORTING_VERBS,
+    STANCE_NOUNS,
+    UNNAMED_WORDS,
     VAGUE_ADVERBS,
     VAGUE_SOURCE_NOUNS,
 )
+from analysis.features import quote_open_after
 from analysis.report import Source, SourceKind, Status
 
 NAMED_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "WORK_OF_ART", "LAW", "PRODUCT"})
 SOURCE_LABELS = frozenset({"PERSON", "ORG", "GPE", "WORK_OF_ART", "LAW"})
 MAIN_DEPS = frozenset({"ROOT", "conj", "parataxis"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+ADJUNCT_DEPS = frozenset({"advcl", "pcomp", "xcomp"})
 CLAUSE_DEPS = frozenset({"ccomp", "parataxis"})
 SPEECH_VERBS = frozenset(
     "say tell report announce write tweet testify confirm admit reveal claim state add".split()
 )
 THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "them"})
 INDEFINITE = frozenset({"a", "an", "some", "many", "several", "few", "most", "other", "certain"})
-OPEN_QUOTES = "“«"
-CLOSE_QUOTES = "”»"
 STARTING_QUOTES = ("“", "«", '"', "''", "``")
 
 
@@ -79,6 +81,7 @@ def attribute(sentence: Span, links: list[str], context: Context) -> Attribution
         found.add(Status.SOURCED, Source(name=host, kind=SourceKind.LINK), f"link:{host}")
     _verbal_attribution(sentence, context, found)
     _according_to(sentence, context, found)
+    _stance(sentence, context, found)
     _vague_cues(sentence, found)
     _continuing(sentence, context, found)
     _remember(sentence, context, found)
@@ -99,9 +102,13 @@ def _verbal_attribution(sentence: Span, context: Context, found: Attribution) ->
 
 
 def _is_main(verb: Token) -> bool:
-    """The main clause, or a clause reported by a main-clause reporting verb."""
-    if verb.dep_ == "ROOT":
+    """The main clause, a clause reported by a main-clause reporting verb, an "as X reports"
+    aside, or an adjunct of the main verb that borrows its subject ("..., saying that")."""
+    if verb.dep_ == "ROOT" or _as_aside(verb):
         return True
+    if verb.dep_ in ADJUNCT_DEPS and not _has_own_subject(verb):
+        governor = _governing_verb(verb)
+        return governor.i != verb.i and _is_main(governor)
     if verb.dep_ in MAIN_DEPS and verb.head.dep_ in MAIN_DEPS:
         return True
     head = verb.head
@@ -109,7 +116,12 @@ def _is_main(verb: Token) -> bool:
 
 
 def _attributes(verb: Token) -> bool:
-    """A verb that reports speech or belief, used as such (with a clause, a quote, or inverted)."""
+    """A verb that reports speech or belief, used as such (with a clause, a quote, inverted,
+    as an "as X reports" aside, or before a colon), and not negated."""
+    if any(child.dep_ == "neg" for child in verb.children):
+        return False
+    if verb.lemma_.lower() in REPORTING_VERBS and (_as_aside(verb) or _before_colon(verb)):
+        return True
     clauses = [child for child in verb.children if child.dep_ in CLAUSE_DEPS]
     clause = bool(clauses)
     if verb.lemma_.lower() not in REPORTING_VERBS:
@@ -123,8 +135,44 @@ def _attributes(verb: Token) -> bool:
     return verb.lemma_.lower() in SPEECH_VERBS and all(o.pos_ == "PRON" for o in objects)
 
 
+def _as_aside(verb: Token) -> bool:
+    """ "..., as WNYC reports": a reporting verb in an "as" clause."""
+    return verb.dep_ == "advcl" and any(
+        c.dep_ == "mark" and c.lower_ == "as" for c in verb.children
+    )
+
+
+def _before_colon(verb: Token) -> bool:
+    """ "She told news.com.au:": the verb's phrase ends the sentence on a colon."""
+    last = verb.sent[-1] if verb.sent[-1].text != "\n" else verb.sent[-2]
+    return last.text == ":" and verb.i < last.i
+
+
+def _has_own_subject(verb: Token) -> bool:
+    return any(c.dep_ in SUBJECT_DEPS for c in verb.children)
+
+
+def _governing_verb(verb: Token) -> Token:
+    """The verb an adjunct hangs from, through prepositions ("by telling")."""
+    head = verb.head
+    while head.pos_ not in ("VERB", "AUX") and head.head.i != head.i:
+        head = head.head
+    return head
+
+
 def _inverted(verb: Token) -> bool:
-    return any(c.dep_ == "nsubj" and c.i > verb.i for c in verb.children)
+    """ ", said X" or ", reported the Harbour Gazette." (often parsed as an object)."""
+    if any(c.dep_ == "nsubj" and c.i > verb.i for c in verb.children):
+        return True
+    after_comma = verb.i > verb.sent.start and verb.doc[verb.i - 1].text == ","
+    last = max(t.i for t in verb.sent if not t.is_punct and not t.is_space)
+    return (
+        after_comma
+        and not _has_own_subject(verb)
+        and any(
+            c.pos_ == "PROPN" and c.i > verb.i and c.right_edge.i == last for c in verb.children
+        )
+    )
 
 
 def _has_quote(sentence: Span) -> bool:
@@ -132,15 +180,45 @@ def _has_quote(sentence: Span) -> bool:
 
 
 def _sources_of(verb: Token) -> list[Token]:
-    subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
-    if not subjects and verb.lemma_.lower() in REPORTING_VERBS:
+    """Who the verb's content comes from: its active subject (the antecedent of "who"), an
+    inverted proper noun, a passive agent, or the subject it borrows as a conjunct or adjunct.
+    A passive subject is what is reported, not who reports ("Christie has been ordered")."""
+    subjects = [
+        c
+        for c in verb.children
+        if c.dep_ == "nsubj" or (c.dep_ == "nsubjpass" and c.lower_ == "it")
+    ]
+    subjects = [verb.head if _relative(s) and verb.dep_ == "relcl" else s for s in subjects]
+    if not subjects and verb.lemma_.lower() in REPORTING_VERBS and not _is_passive(verb):
         subjects = [c for c in verb.children if c.i > verb.i and c.pos_ == "PROPN"]
     agents = [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
     if agents:
         return agents
     if not subjects and verb.dep_ == "conj":
-        subjects = [c for c in verb.head.children if c.dep_ in SUBJECT_DEPS]
+        subjects = [c for c in verb.head.children if c.dep_ == "nsubj"]
+    if not subjects and verb.dep_ in ADJUNCT_DEPS and not _has_own_subject(verb):
+        subjects = [c for c in _governing_verb(verb).children if c.dep_ == "nsubj"]
     return subjects
+
+
+def _relative(token: Token) -> bool:
+    return token.tag_ in ("WP", "WDT") or (token.lower_ == "that" and token.dep_ == "nsubj")
+
+
+def _stance(sentence: Span, context: Context, found: Attribution) -> None:
+    """ "Dean has a more unconventional answer: he was on drugs." """
+    for noun in sentence:
+        if noun.lemma_.lower() not in STANCE_NOUNS or noun.dep_ not in ("dobj", "attr"):
+            continue
+        after = noun.right_edge.i + 1
+        if after >= sentence.end or sentence.doc[after].text not in (":", "—"):
+            continue
+        owner = [c for c in noun.head.children if c.dep_ == "nsubj"]
+        owner += [c for c in noun.children if c.dep_ == "poss"]
+        for subject in owner:
+            classified = _classify(subject, context, None)
+            if classified:
+                found.add(*classified, f"stance:{noun.text}")
 
 
 def _according_to(sentence: Span, context: Context, found: Attribution) -> None:
@@ -168,9 +246,16 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
             return Status.VAGUE, Source(name=f"it is {verb.text}", kind=SourceKind.VAGUE)
         return None
     phrase = _phrase(head)
+    known = _known_person(head)
+    if known and not _entity_at(head):
+        return Status.SOURCED, Source(name=known, kind=SourceKind.NAMED)
     entity = _entity_at(head) or _entity_in(phrase)
     lemma = head.lemma_.lower()
-    indefinite = any(t.lower_ in INDEFINITE for t in phrase if t.i < head.i)
+    indefinite = any(
+        t.lower_ in INDEFINITE or t.lower_ in UNNAMED_WORDS or (t.like_num and t.dep_ == "nummod")
+        for t in phrase
+        if t.i < head.i
+    )
     if lemma in DOCUMENT_NOUNS and entity is None:
         entity = _entity_overlapping(head.doc[head.left_edge.i : head.right_edge.i + 1])
     if lemma in DOCUMENT_NOUNS and (entity or _definite(phrase, head)):
@@ -186,7 +271,8 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
     if entity is not None and entity.label_ in NAMED_LABELS:
         return Status.SOURCED, Source(name=_entity_name(entity), kind=SourceKind.NAMED)
     if head.pos_ == "PROPN":
-        return Status.SOURCED, Source(name=_trim(phrase.text), kind=SourceKind.NAMED)
+        name = _trim(" ".join(t.text for t in phrase if t.pos_ != "DET"))
+        return Status.SOURCED, Source(name=name, kind=SourceKind.NAMED)
     if indefinite:
         return Status.VAGUE, Source(name=_trim(phrase.text), kind=SourceKind.VAGUE)
     cognition = verb is not None and verb.lemma_.lower() in COGNITION_VERBS
@@ -222,26 +308,32 @@ def _continuing(sentence: Span, context: Context, found: Attribution) -> None:
 
 
 def _remember(sentence: Span, context: Context, found: Attribution) -> None:
-    people = [e for e in sentence.ents if e.label_ == "PERSON"]
-    subjects = [
-        _entity_at(t) or sentence.doc[t.i : t.i + 1]
-        for t in sentence
-        if t.dep_ in SUBJECT_DEPS and t.pos_ == "PROPN"
-    ]
-    if subjects or people:
-        context.last_person = _entity_name((subjects or people)[0])
+    """Keep the last person named (a subject first) for a later "he" or "she"."""
+    subjects = [_person_name(t) for t in sentence if t.dep_ in SUBJECT_DEPS]
+    mentioned = [_person_name(t) for t in sentence]
+    people = [name for name in subjects if name] or [name for name in mentioned if name]
+    if people:
+        context.last_person = people[-1]
     named = [s.name for s in found.sources if s.kind in (SourceKind.NAMED, SourceKind.QUOTE)]
     if named:
         context.last_source = named[-1]
-    text = sentence.text
-    opens = sum(text.count(q) for q in OPEN_QUOTES)
-    closes = sum(text.count(q) for q in CLOSE_QUOTES)
-    straight = (text.count('"') + text.count("''")) % 2 == 1
-    if opens > closes or (straight and not context.quote_open):
-        context.quote_open = True
+    was_open = context.quote_open
+    context.quote_open = quote_open_after(sentence.text, was_open)
+    if context.quote_open and not was_open:
         context.quote_speaker = named[-1] if named else context.quote_speaker
-    elif closes > opens or straight:
-        context.quote_open = False
+
+
+def _known_person(token: Token) -> str | None:
+    """The full name of a person the article named before, for a bare "Trump"."""
+    people = token.doc._.sourcecheck_people or {}
+    return people.get(token.text) if token.text[:1].isupper() else None
+
+
+def _person_name(token: Token) -> str | None:
+    entity = _entity_at(token)
+    if entity is not None and entity.label_ != "PERSON":
+        return None
+    return _known_person(token) or (_entity_name(entity) if entity is not None else None)
 
 
 def _phrase(head: Token) -> Span:

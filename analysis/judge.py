@@ -20,6 +20,8 @@ from analysis.components.lexicon import (
     SWEEPING_WORDS,
 )
 from analysis.extract import Article
+from analysis.features import Surroundings, attribution_features
+from analysis.linear import load_model
 from analysis.report import Kind, Sensitivity, Sentence, Status, should_flag
 
 BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE)
@@ -30,6 +32,8 @@ MODALS = frozenset(
     {"will", "would", "may", "might", "could", "should", "must", "shall", "ought", "'ll", "can"}
 )
 PREDICATE_DEPS = frozenset({"acomp", "attr", "oprd", "xcomp"})
+COMPLEMENT_DEPS = PREDICATE_DEPS | {"ccomp", "prep", "dobj", "advmod", "npadvmod", "neg", "advcl"}
+WISH_VERBS = frozenset({"need", "want", "wish", "hope", "must"})
 HEDGES = frozenset(
     {
         "seem",
@@ -53,23 +57,33 @@ def judge_article(doc: Doc, article: Article, sensitivity: Sensitivity) -> list[
     texts = article.paragraph_texts()
     context = Context()
     verdicts: list[Sentence] = []
+    previous: Span | None = None
     for trimmed in _sentences(doc):
         paragraph = max(0, bisect_right(starts, trimmed.start_char) - 1)
+        new_paragraph = paragraph != context.paragraph
         context.start_paragraph(
             paragraph,
             quote=article.paragraphs[paragraph].quote,
             previous_text=texts[paragraph - 1] if paragraph else "",
         )
+        where = Surroundings(previous, new_paragraph, context.quote_open)
         links = _links_in(article, trimmed.start_char, trimmed.end_char)
         found = attribute(trimmed, links, context)
-        verdicts.append(judge_sentence(trimmed, paragraph, found, sensitivity))
+        verdicts.append(judge_sentence(trimmed, paragraph, found, where, sensitivity))
+        previous = trimmed
     return verdicts
 
 
 def judge_sentence(
-    span: Span, paragraph: int, found: Attribution, sensitivity: Sensitivity
+    span: Span,
+    paragraph: int,
+    found: Attribution,
+    where: Surroundings,
+    sensitivity: Sensitivity,
 ) -> Sentence:
-    """The verdict on one sentence, given what attribution found in it."""
+    """The verdict on one sentence, given what attribution found in it and what surrounds it."""
+    attribution = load_model("attribution")
+    attributed = attribution.probability(attribution_features(span, where)) >= 0.5
     kind, kind_cues = _kind(span, found)
     status = Status.NONE if kind is not Kind.CLAIM else (found.status or Status.UNSOURCED)
     score = _score(span, status) if kind is Kind.CLAIM else 0.0
@@ -86,6 +100,7 @@ def judge_sentence(
         sources=sources,
         reasons=tuple(_reasons(span, status, found)),
         cues=tuple(kind_cues + found.cues),
+        attributed=attributed,
     )
 
 
@@ -101,9 +116,14 @@ def _kind(span: Span, found: Attribution) -> tuple[Kind, list[str]]:
     if text.rstrip("”\"’' )").endswith("?"):
         return Kind.QUESTION, ["question mark"]
     root = span.root
-    if root.tag_ == "VB" and root.i == span.start and not _has_subject(root):
-        return Kind.OTHER, [f"call to action:{root.text}"]
+    lead = min([root, *(c for c in root.children if c.dep_ in ("aux", "auxpass"))])
+    if lead.tag_ == "VB" and _opens(span, lead) and not _has_subject(root):
+        return Kind.OTHER, [f"call to action:{lead.text}"]
+    if root.pos_ == "AUX" and not any(c.dep_ in COMPLEMENT_DEPS for c in root.children):
+        return Kind.OTHER, [f"ellipsis:{root.text}"]
     subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is not None and subject.lower_ == "we" and root.lemma_.lower() in WISH_VERBS:
+        return Kind.OPINION, [f"wish:{root.text}"]
     if subject is not None and subject.lower_ in PERSONAL_PRONOUNS and subject.lower_ != "we":
         return Kind.OTHER, [f"author's own:{subject.text}"]
     modal = next((c for c in root.children if c.dep_ == "aux" and c.lower_ in MODALS), None)
@@ -127,6 +147,11 @@ def _opinion_word(span: Span, root: Token) -> Token | None:
     return None
 
 
+def _opens(span: Span, root: Token) -> bool:
+    """Only conjunctions, interjections and punctuation come before `root` ("But hey, get")."""
+    return all(t.pos_ in ("CCONJ", "INTJ", "PUNCT", "SPACE") for t in span if t.i < root.i)
+
+
 def _has_subject(verb: Token) -> bool:
     return any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children)
 
@@ -134,14 +159,17 @@ def _has_subject(verb: Token) -> bool:
 def _score(span: Span, status: Status) -> float:
     labels = {e.label_ for e in span.ents}
     lowers = {t.lower_ for t in span}
+    people = span.doc._.sourcecheck_people or {}
+    named = bool(labels & ACTOR_LABELS) or any(t.text in people for t in span)
     score = 0.3
-    score += 0.2 if labels & ACTOR_LABELS else 0.0
+    score += 0.2 if named else 0.0
     score += 0.15 if labels & FIGURE_LABELS else 0.0
     score += 0.05 if labels & TIME_LABELS else 0.0
     score += 0.1 if any(t.tag_ in ("VBD", "VBN") for t in span) else 0.0
     score += 0.1 if lowers & SWEEPING_WORDS else 0.0
     score += 0.1 if status is Status.VAGUE else 0.0
     score -= 0.15 if lowers & HEDGES else 0.0
+    score -= 0.1 if lowers & OPINION_WORDS else 0.0
     score -= 0.1 if len(span) < 8 else 0.0
     return round(min(0.98, max(0.05, score)), 3)
 

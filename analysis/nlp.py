@@ -17,7 +17,7 @@ import analysis.components  # noqa: F401  (registers the sourcecheck_* component
 
 log = logging.getLogger(__name__)
 
-OUR_COMPONENTS = ("sourcecheck_paragraphs", "sourcecheck_cues")
+OUR_COMPONENTS = ("sourcecheck_paragraphs", "sourcecheck_cues", "sourcecheck_people")
 OFFICIAL_MODELS = ("en_core_web_md", "en_core_web_lg", "en_core_web_sm", "en_core_web_trf")
 
 
@@ -30,6 +30,7 @@ def load_pipeline(model: str | None = None) -> Language:
     splitter = next(n for n in ("parser", "senter", "sentencizer") if n in nlp.pipe_names)
     nlp.add_pipe("sourcecheck_paragraphs", before=splitter)
     nlp.add_pipe("sourcecheck_cues", last=True)
+    nlp.add_pipe("sourcecheck_people", last=True)
     return nlp
 
 

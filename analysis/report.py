@@ -80,9 +80,11 @@ class Sentence:
     sources: tuple[Source, ...] = ()
     reasons: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
+    attributed: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        """The schema's sentence object, plus `cues` (the words that decided the verdict)."""
+        """The schema's sentence object, plus `cues` (the words that decided the verdict) and
+        `attributed` (it reports someone's words, thoughts or stance, or continues doing so)."""
         return {
             "text": self.text,
             "start": self.start,
@@ -95,6 +97,7 @@ class Sentence:
             "sources": [s.to_json() for s in self.sources],
             "reasons": list(self.reasons),
             "cues": list(self.cues),
+            "attributed": self.attributed,
         }
 
     @classmethod
@@ -114,6 +117,7 @@ class Sentence:
             ),
             reasons=tuple(data.get("reasons", ())),
             cues=tuple(data.get("cues", ())),
+            attributed=bool(data.get("attributed", False)),
         )
 
     def reflagged(self, sensitivity: Sensitivity) -> "Sentence":

@@ -1,8 +1,9 @@
 """`make eval`: measure the analysis core against ../shared/eval and print one table.
 
-Flags on flags-dev (the shared scorer), sentence-level attribution on PolNeAR dev,
-extraction on the article-extraction benchmark pages (its 4-gram shingle F1), and ROUGE of
-the summary and of LEAD-3 on CNN/DailyMail.
+Flags on flags-dev (the shared scorer), sentence-level attribution on PolNeAR dev (the
+`attributed` field), 5-fold cross-validated F1 of our sentence features on ClaimBuster and
+CoNLL-2010 weasel, extraction on the article-extraction benchmark pages (its 4-gram shingle
+F1), and ROUGE of the summary and of LEAD-3 on CNN/DailyMail.
 """
 
 import argparse
@@ -17,28 +18,40 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from train import (
+    CLAIMBUSTER_C,
+    POSITIVE_ATTRIBUTION,
+    WEASEL_C,
+    cached,
+    claimbuster,
+    cross_validated_f1,
+    weasel,
+)
+
 from analysis import AnalysisOptions, Report, load_text, report_articles
 from analysis.extract import extract_html
 
+KINDS = ("flags", "polnear", "learned", "extraction", "rouge")
 SHINGLE_TOKEN = re.compile(r"\w+", re.UNICODE)
-POSITIVE_ATTRIBUTION = {"attribution_with_source", "content_of_attribution_elsewhere"}
 
 
 def main() -> None:
     """Run every measurement and print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
-    parser.add_argument("--only", choices=("flags", "polnear", "extraction", "rouge"), nargs="*")
+    parser.add_argument("--only", choices=KINDS, nargs="*")
     parser.add_argument("--per-article", action="store_true")
     args = parser.parse_args()
     eval_dir = args.shared / "eval"
-    chosen = set(args.only or ("flags", "polnear", "extraction", "rouge"))
+    chosen = set(args.only or KINDS)
     rows: list[tuple[str, str]] = []
     options = AnalysisOptions()
     if "flags" in chosen:
         rows += evaluate_flags(eval_dir, options, args.per_article)
     if "polnear" in chosen:
         rows += evaluate_polnear(eval_dir, options)
+    if "learned" in chosen:
+        rows += evaluate_learned(eval_dir)
     if "extraction" in chosen:
         rows += evaluate_extraction(eval_dir)
     if "rouge" in chosen:
@@ -95,7 +108,7 @@ def evaluate_polnear(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str
             if row["label"] == "no_attribution" and offset <= len(text) + 2:
                 continue  # the headline line is not a body sentence
             gold = row["label"] in POSITIVE_ATTRIBUTION
-            predicted = bool(match and match.status == "sourced")
+            predicted = bool(match and match.attributed)
             counts[("t" if gold == predicted else "f") + ("p" if predicted else "n")] += 1
             if row["label"] == "attribution_no_source":
                 counts["agentless"] += 1
@@ -115,6 +128,16 @@ def evaluate_polnear(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str
             f"{counts['agentless_vague'] / max(1, counts['agentless']):.3f}",
         ),
         ("PolNeAR dev source-name overlap", f"{source_hits / max(1, source_total):.3f}"),
+    ]
+
+
+def evaluate_learned(eval_dir: Path) -> list[tuple[str, str]]:
+    """5-fold cross-validated F1 of our features and trainer on ClaimBuster and CoNLL weasel."""
+    claims = cached(claimbuster, eval_dir / "claimbuster" / "train.json")
+    weasels = cached(weasel, eval_dir / "weasel" / "train.csv")
+    return [
+        ("ClaimBuster check-worthy 5-fold F1", f"{cross_validated_f1(*claims, CLAIMBUSTER_C):.3f}"),
+        ("CoNLL-2010 weasel 5-fold F1", f"{cross_validated_f1(*weasels, WEASEL_C):.3f}"),
     ]
 
 

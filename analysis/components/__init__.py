@@ -2,5 +2,6 @@
 
 from analysis.components.cues import CueMatcher
 from analysis.components.paragraphs import mark_paragraph_starts
+from analysis.components.people import collect_people
 
-__all__ = ["CueMatcher", "mark_paragraph_starts"]
+__all__ = ["CueMatcher", "collect_people", "mark_paragraph_starts"]

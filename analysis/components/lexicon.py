@@ -23,6 +23,18 @@ COGNITION_VERBS = frozenset(
     """.split()
 )
 
+# Nouns a source "has" or "gives" before a colon that introduces its words
+# ("Dean has a more unconventional answer: he was on drugs").
+STANCE_NOUNS = frozenset(
+    """
+    answer explanation theory view take response message warning verdict reply explanation
+    assessment diagnosis version account position argument claim
+    """.split()
+)
+
+# Modifiers that make any source phrase unidentifiable ("two unnamed federal agents").
+UNNAMED_WORDS = frozenset({"unnamed", "anonymous", "unidentified", "undisclosed"})
+
 # Nouns that mark an unidentifiable source when they head the source phrase.
 VAGUE_SOURCE_NOUNS = frozenset(
     """

@@ -1,0 +1,64 @@
+"""Small trained linear classifiers: load their weights once, score feature sets.
+
+The weights are trained by `make train` (`tools/train.py`) on the public data in
+`../shared/eval` and shipped as gzip JSON in `analysis/data/`; the data never is.
+"""
+
+import gzip
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+DATA_PACKAGE = "analysis.data"
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """A logistic-regression model over named binary features."""
+
+    name: str
+    weights: dict[str, float]
+    bias: float
+    threshold: float = 0.5
+
+    def probability(self, features: dict[str, float]) -> float:
+        """P(positive class) for one feature set."""
+        total = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+
+    def top_features(self, features: dict[str, float], count: int = 3) -> list[str]:
+        """The features that pushed this decision hardest, strongest first."""
+        pushes = [(abs(self.weights.get(k, 0.0) * v), k) for k, v in features.items()]
+        return [k for weight, k in sorted(pushes, reverse=True)[:count] if weight > 0]
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "name": self.name,
+            "bias": self.bias,
+            "threshold": self.threshold,
+            "weights": self.weights,
+        }
+
+
+def save_model(model: LinearModel, path: str) -> None:
+    """Write `model` as gzip JSON (deterministic bytes: sorted keys, no timestamp)."""
+    payload = json.dumps(model.to_json(), sort_keys=True, separators=(",", ":")).encode()
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+        out.write(payload)
+
+
+@cache
+def load_model(name: str) -> LinearModel:
+    """The shipped model `name` (e.g. "attribution"), read once per process."""
+    data = resources.files(DATA_PACKAGE).joinpath(f"{name}.json.gz").read_bytes()
+    stored = json.loads(gzip.decompress(data))
+    return LinearModel(
+        name=stored["name"],
+        weights=stored["weights"],
+        bias=stored["bias"],
+        threshold=stored["threshold"],
+    )

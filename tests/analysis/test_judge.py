@@ -1,0 +1,229 @@
+"""The judgement, one behaviour per test, on sentences written for these tests."""
+
+import pytest
+
+from analysis import AnalysisOptions, Report, Sensitivity, load_text, render_text, report_article
+from analysis.extract import extract_html
+from analysis.fetch.fetcher import FetchedPage
+from analysis.pipeline import load_page
+
+HEADLINE = "Harbour town weighs its options"
+
+
+def judged(*paragraphs: str, sensitivity: Sensitivity = Sensitivity.MEDIUM) -> Report:
+    text = HEADLINE + "\n\n" + "\n\n".join(paragraphs)
+    return report_article(load_text(text, "test"), AnalysisOptions(sensitivity=sensitivity))
+
+
+def sentence(report: Report, start: str):
+    return next(s for s in report.sentences if s.text.startswith(start))
+
+
+def source_names(report: Report, start: str) -> list[str]:
+    return [s.name for s in sentence(report, start).sources]
+
+
+# Claim or not
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("The council spent $4 million on the new ferry terminal in 2023.", "claim"),
+        ("Is the new terminal worth the money?", "question"),
+        ("The ferry terminal will open next spring.", "opinion"),
+        ("Read the full council minutes here.", "other"),
+        ("But hey, go and ask the ferry captains yourself.", "other"),
+        ("I walked along the harbour wall this morning.", "other"),
+        ("We need a better ferry service for the islands.", "opinion"),
+        ("That is simply ridiculous.", "opinion"),
+        ("Share this article on Facebook", "other"),
+    ],
+)
+def test_claims_are_told_from_other_sentences(text: str, kind: str) -> None:
+    report = judged("The harbour master has worked there since 1998.", text)
+    assert sentence(report, text[:15]).kind == kind
+
+
+def test_an_elliptical_sentence_is_not_a_claim() -> None:
+    report = judged("Who is still defending the ferry contract?", "Councillor Marta Ruiz is.")
+    assert sentence(report, "Councillor").kind == "other"
+
+
+def test_unsourced_figure_is_flagged_with_its_reason() -> None:
+    report = judged("The council spent $4 million on the new ferry terminal in 2023.")
+    claim = sentence(report, "The council")
+    assert (claim.status, claim.flagged) == ("unsourced", True)
+    assert claim.reasons == ("specific figure ($4 million) with no source",)
+
+
+def test_sweeping_claim_is_flagged_with_its_reason() -> None:
+    report = judged("Every ferry in the fleet has always been late in winter.")
+    claim = sentence(report, "Every ferry")
+    assert claim.flagged and "sweeping claim" in claim.reasons[0]
+
+
+def test_a_named_persons_action_without_source_is_flagged() -> None:
+    report = judged("Mayor Tomas Lind quietly cancelled the ferry contract last week.")
+    claim = sentence(report, "Mayor")
+    assert claim.flagged
+    assert claim.reasons == ("claim about a named person's actions (Tomas Lind) with no source",)
+
+
+def test_score_is_between_zero_and_one_and_zero_for_non_claims() -> None:
+    report = judged("The ferry carried 3,000 passengers in May.", "Is that a lot?")
+    assert 0 < sentence(report, "The ferry").score <= 1
+    assert sentence(report, "Is that").score == 0
+
+
+# Named attribution
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The terminal cost $4 million, according to the Harbour Gazette.", "Harbour Gazette"),
+        ("Mayor Tomas Lind said the terminal cost $4 million.", "Tomas Lind"),
+        ("The terminal cost $4 million, said Mayor Tomas Lind.", "Tomas Lind"),
+        ("The terminal cost $4 million, reported the Harbour Gazette.", "Harbour Gazette"),
+        ("The Harbour Gazette has learned that the terminal cost $4 million.", "Harbour Gazette"),
+        (
+            "In a statement, the Port Authority said the terminal cost $4 million.",
+            "Port Authority",
+        ),
+        (
+            "The 2023 Port Authority audit found that the terminal cost $4 million.",
+            "Port Authority",
+        ),
+        ("“The terminal cost $4 million,” Tomas Lind told reporters.", "Tomas Lind"),
+    ],
+)
+def test_named_sources_are_found(text: str, name: str) -> None:
+    claim = sentence(judged(text), text[:12])
+    assert claim.status == "sourced" and not claim.flagged
+    assert any(name in source for source in source_names(judged(text), text[:12]))
+
+
+def test_a_hyperlink_in_the_sentence_is_a_source() -> None:
+    html = (
+        "<html><head><title>Ferry costs</title></head><body><article><h1>Ferry costs</h1>"
+        "<p>The ferry terminal cost <a href='https://gazette.example.org/terminal'>$4 million"
+        "</a> last year, far above the first estimate given to the island councils.</p>"
+        "<p>The harbour has three berths for cargo ships and one for the ferry.</p>"
+        "</article></body></html>"
+    )
+    page = FetchedPage(
+        url="https://news.example.com/ferry",
+        media_type="text/html",
+        charset="utf-8",
+        body=html.encode(),
+    )
+    report = report_article(load_page("https://news.example.com/ferry", page, 0), AnalysisOptions())
+    claim = sentence(report, "The ferry terminal cost")
+    assert claim.status == "sourced"
+    assert claim.sources[0].kind == "link" and claim.sources[0].name == "gazette.example.org"
+    assert extract_html(html, "https://news.example.com/ferry").links
+
+
+# Continuing attribution
+
+
+def test_a_quotation_continues_its_speakers_attribution() -> None:
+    report = judged(
+        "“We lost two ferries to storms last winter,” said harbour master Elin Berg. "
+        "“The insurers paid for neither of them. The repairs took eight months.”"
+    )
+    for start in ("“The insurers", "The repairs"):
+        assert source_names(report, start) == ["Elin Berg"]
+        assert not sentence(report, start).flagged
+
+
+def test_he_added_takes_the_named_speaker_not_he() -> None:
+    report = judged(
+        "Harbour master Elin Berg said the ferry was late 40 times in March. "
+        "She added that the engines had not been serviced for two years."
+    )
+    assert source_names(report, "She added") == ["Elin Berg"]
+
+
+def test_a_bare_surname_is_the_person_named_earlier() -> None:
+    report = judged(
+        "Harbour master Elin Berg inspected the ferry on Monday.",
+        "Berg has ordered new engines for all three boats. "
+        "She said the old engines failed twice in March.",
+    )
+    assert source_names(report, "She said") == ["Elin Berg"]
+
+
+def test_a_block_quote_introduced_by_a_named_outlet_is_sourced() -> None:
+    report = judged(
+        "The ferry will stop running in January, as the Harbour Gazette reports:",
+        "The council voted 7 to 2 to end the contract. The last crossing is on 3 January.",
+    )
+    for start in ("The council voted", "The last crossing"):
+        assert source_names(report, start) == ["Harbour Gazette"]
+
+
+# Vague attribution
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("Some say the ferry contract was signed without a vote.", "some say"),
+        ("Many believe the ferry contract was signed without a vote.", "many"),
+        ("Critics argue that the ferry contract was signed without a vote.", "critics"),
+        ("Experts warn that the ferry hulls are rusting through.", "experts"),
+        ("Officials said the ferry contract was signed without a vote.", "officials"),
+        ("Sources said the ferry contract was signed without a vote.", "sources"),
+        ("Rumors have been circulating that the ferry will be sold.", "rumors"),
+        ("It is reported that the ferry will be sold.", "it is reported"),
+        ("The ferry will reportedly be sold to a private operator.", "reportedly"),
+        ("The mayor allegedly signed the ferry contract without a vote.", "allegedly"),
+        ("Studies show that ferries are safer than bridges.", "studies"),
+        ("A Gazette producer admitted the story was never checked.", "producer"),
+        ("Two unnamed port workers said the ferry failed its inspection.", "workers"),
+        ("Some officials told the Harbour Gazette that the ferry will be sold.", "officials"),
+    ],
+)
+def test_vague_sources_are_called_vague(text: str, cue: str) -> None:
+    claim = sentence(judged(text), text[:12])
+    assert claim.status == "vague" and claim.flagged
+    assert cue in claim.reasons[0].lower()
+
+
+# Sensitivity and explanations
+
+
+def test_sensitivity_sets_the_score_threshold() -> None:
+    paragraphs = (
+        "The council spent $4 million on the new ferry terminal in 2023.",
+        "It is busy.",
+    )
+    flagged = {
+        level: sum(s.flagged for s in judged(*paragraphs, sensitivity=level).sentences)
+        for level in Sensitivity
+    }
+    assert flagged[Sensitivity.LOW] <= flagged[Sensitivity.MEDIUM] <= flagged[Sensitivity.HIGH]
+    for level in Sensitivity:
+        for s in judged(*paragraphs, sensitivity=level).sentences:
+            assert s.flagged == (s.status in ("unsourced", "vague") and s.score >= level.threshold)
+
+
+def test_explain_shows_the_cues_of_every_sentence() -> None:
+    report = judged(
+        "Critics argue that the ferry contract was signed without a vote.",
+        "Read the full council minutes here.",
+    )
+    explained = render_text(report, explain=True)
+    assert "vague:" in explained or "verb:argue" in explained
+    assert "call to action:Read" in explained
+
+
+def test_attributed_marks_reported_speech_and_thought() -> None:
+    report = judged(
+        "Mayor Tomas Lind believes the ferry should be sold.",
+        "The harbour has three berths.",
+    )
+    assert sentence(report, "Mayor").attributed
+    assert not sentence(report, "The harbour").attributed
