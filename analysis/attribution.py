@@ -310,7 +310,12 @@ def _continuing(sentence: Span, context: Context, found: Attribution) -> None:
 def _remember(sentence: Span, context: Context, found: Attribution) -> None:
     """Keep the last person named (a subject first) for a later "he" or "she"."""
     subjects = [_person_name(t) for t in sentence if t.dep_ in SUBJECT_DEPS]
-    mentioned = [_person_name(t) for t in sentence]
+    people_named = sentence.doc._.sourcecheck_people or {}
+    mentioned = [
+        _person_name(t)
+        for t in sentence
+        if t.ent_type_ == "PERSON" or (not t.ent_type_ and t.text in people_named)
+    ]
     people = [name for name in subjects if name] or [name for name in mentioned if name]
     if people:
         context.last_person = people[-1]
@@ -345,10 +350,17 @@ def _phrase(head: Token) -> Span:
 
 
 def _entity_at(head: Token) -> Span | None:
-    for entity in head.doc.ents:
-        if entity.start <= head.i < entity.end and entity.label_ in NAMED_LABELS:
-            return entity
-    return None
+    """The named entity `head` is part of, found from the token's IOB tags (no scan)."""
+    if head.ent_type_ not in NAMED_LABELS:
+        return None
+    doc = head.doc
+    start = head.i
+    while doc[start].ent_iob_ == "I" and start > 0:
+        start -= 1
+    end = head.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return Span(doc, start, end, label=head.ent_type_)
 
 
 def _named_apposition(head: Token) -> Span | None:
