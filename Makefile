@@ -9,7 +9,7 @@ SEED := seeds/000_942a618684aacc33.txt
 .PHONY: run test lint eval bench train setup clean
 
 run: $(STAMP)
-	$(BIN)/sourcecheck analyze $(SEED)
+	$(BIN)/sourcecheck run
 
 test: $(STAMP)
 	$(BIN)/ruff check .

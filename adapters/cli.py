@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
+from adapters.console import run_console
 from adapters.logs import configure_logging
 from analysis import (
     AnalysisError,
@@ -20,7 +21,7 @@ from analysis import (
     render_text,
     report_articles,
 )
-from bot import SettingsError, load_settings
+from bot import Settings, SettingsError, build_bot, load_settings
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -44,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--explain", action="store_true", help="show every sentence's verdict and cues"
     )
+    commands.add_parser(
+        "run", help="start the bot: every chat adapter with credentials, else the console"
+    )
+    console = commands.add_parser("console", help="chat with the bot on this terminal")
+    console.add_argument("--jsonl", action="store_true", help="one JSON object per reply")
     return parser
 
 
@@ -56,9 +62,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sourcecheck: {error}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level)
+    if args.command in ("run", "console"):
+        return asyncio.run(run_bot(settings, jsonl=getattr(args, "jsonl", False)))
     sensitivity = Sensitivity(args.sensitivity) if args.sensitivity else None
     options = settings.analysis_options(sensitivity)
     return asyncio.run(run_analyze(args.targets, args.format, options, explain=args.explain))
+
+
+async def run_bot(settings: Settings, *, jsonl: bool = False) -> int:
+    """Run the bot with the adapters that have credentials; with none, the console."""
+    bot = build_bot(settings)
+    try:
+        return await run_console(bot, sys.stdin, sys.stdout, jsonl=jsonl)
+    finally:
+        bot.close()
 
 
 async def run_analyze(

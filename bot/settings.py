@@ -23,6 +23,13 @@ class Settings:
     spacy_model: str | None = None
     sensitivity: Sensitivity = Sensitivity.MEDIUM
     log_level: str = "INFO"
+    db_url: str = "sqlite:///data/sourcecheck.db"
+    max_links: int = 3
+    min_text_words: int = 120
+    workers: int = 1
+    queue_size: int = 20
+    cache_ttl: float = 86_400.0
+    retention_days: int = 30
 
     def analysis_options(self, sensitivity: Sensitivity | None = None) -> AnalysisOptions:
         """The analysis core's options for these settings."""
@@ -58,6 +65,13 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         spacy_model=values.get("SOURCECHECK_SPACY_MODEL") or None,
         sensitivity=_choice(values, "SOURCECHECK_SENSITIVITY", Sensitivity, Sensitivity.MEDIUM),
         log_level=values.get("SOURCECHECK_LOG_LEVEL", "INFO").upper(),
+        db_url=values.get("SOURCECHECK_DB_URL") or "sqlite:///data/sourcecheck.db",
+        max_links=_number(values, "SOURCECHECK_MAX_LINKS", 3, int),
+        min_text_words=_number(values, "SOURCECHECK_MIN_TEXT_WORDS", 120, int),
+        workers=_number(values, "SOURCECHECK_WORKERS", 1, int),
+        queue_size=_number(values, "SOURCECHECK_QUEUE_SIZE", 20, int),
+        cache_ttl=_number(values, "SOURCECHECK_CACHE_TTL", 86_400.0, float),
+        retention_days=_number(values, "SOURCECHECK_RETENTION_DAYS", 30, int),
     )
 
 

@@ -1,0 +1,92 @@
+"""A local chat channel on standard input and output.
+
+Every line is a message from the operator, who is a moderator; lines starting with
+`/sourcecheck` are commands. Each reply is printed indented under the message it answers
+(or, with `--jsonl`, as one JSON object). Lines are handled in order; at the end of input
+every reply has been printed.
+"""
+
+import asyncio
+import json
+from typing import TextIO
+
+from bot import Bot, Incoming, Reply, ReplyKind
+
+PLATFORM = "console"
+WORKSPACE = "local"
+CHANNEL = "console"
+OPERATOR = "operator"
+INDENT = "    "
+WELCOME = (
+    "sourcecheck console: paste a link or an article's text and press Enter.\n"
+    "`/sourcecheck help` lists the commands; Ctrl-D quits."
+)
+
+
+async def run_console(bot: Bot, source: TextIO, out: TextIO, *, jsonl: bool) -> int:
+    """Read messages from `source` until it ends, answer each; the exit status."""
+    interactive = source.isatty()
+    if interactive and not jsonl:
+        print(WELCOME, file=out, flush=True)
+    loop = asyncio.get_running_loop()
+    number = 0
+    while line := await loop.run_in_executor(None, source.readline):
+        number += 1
+        text = line.strip()
+        if not text:
+            continue
+        if not interactive and not jsonl:
+            print(f"[{number}] {text}", file=out)
+        reply = await _handle(bot, _message(number, text))
+        if reply is not None:
+            _print(reply, number, out, jsonl)
+    return 0
+
+
+def _message(number: int, text: str) -> Incoming:
+    return Incoming(
+        platform=PLATFORM,
+        workspace=WORKSPACE,
+        channel=CHANNEL,
+        message_id=str(number),
+        author=OPERATOR,
+        text=text,
+        is_moderator=True,
+        mentioned="@sourcecheck" in text.lower(),
+    )
+
+
+async def _handle(bot: Bot, message: Incoming) -> Reply | None:
+    if message.text.startswith("/sourcecheck"):
+        words = message.text.split()
+        if len(words) >= 2 and words[1].lower() == "dismiss":
+            return _dismiss(bot, message, words[2:])
+        return await bot.on_command(message, message.text)
+    reply = await bot.on_message(message)
+    if reply is not None:
+        bot.delivered(message, f"reply-{message.message_id}")
+    return reply
+
+
+def _dismiss(bot: Bot, message: Incoming, args: list[str]) -> Reply:
+    """`/sourcecheck dismiss [line]`: remove the reply to that line (default: the last one)."""
+    line = args[0] if args else str(int(message.message_id) - 1)
+    record = bot.store.reply_to(PLATFORM, WORKSPACE, CHANNEL, line)
+    _, text = bot.dismiss(message, record)
+    return Reply(kind=ReplyKind.COMMAND, text=text, ephemeral=True)
+
+
+def _print(reply: Reply, number: int, out: TextIO, jsonl: bool) -> None:
+    if jsonl:
+        reports = [r.to_json() for r in reply.reports]
+        line = {
+            "in_reply_to": number,
+            "kind": str(reply.kind),
+            "text": reply.text,
+            "report": reports[0] if reports else None,
+            "reports": reports,
+        }
+        print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
+        return
+    body = "\n".join(INDENT + row if row else "" for row in reply.text.splitlines())
+    print(body + "\n", file=out, flush=True)

@@ -1,0 +1,261 @@
+"""The bot: decides what to answer, for every platform. Adapters translate events to
+`Incoming`, call the bot, post the `Reply` it returns, and tell it what they posted."""
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+from analysis import AnalysisError, Report, render_text
+from bot.commands import Command, CommandError, Commands, parse
+from bot.links import domain_matches, domain_of, find_links, word_count
+from bot.messages import Incoming, Outcome, Reply, ReplyKind
+from bot.settings import Settings
+from bot.store import ChannelSettings, ReplyRecord, Store
+from bot.workers import AnalysisPool
+
+log = logging.getLogger(__name__)
+
+BUSY = (
+    "I'm busy with other articles right now, so I couldn't check this one. "
+    "Please try again in a minute, or use `/sourcecheck check <link>`."
+)
+PASTED = "pasted text"
+
+
+class Bot:
+    """The platform-neutral bot. One per process; shared by every adapter."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        pool: AnalysisPool,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.pool = pool
+        self.clock = clock
+        self.commands = Commands(store, clock)
+        self.run_id = uuid.uuid4().hex
+        self._in_flight: dict[str, asyncio.Future[Report]] = {}
+
+    # Messages
+
+    async def on_message(self, message: Incoming) -> Reply | None:
+        """The reply a message deserves, or None. The caller posts it and then calls
+        `delivered()` (or `undelivered()` if posting failed)."""
+        targets = self._targets(message)
+        if not targets:
+            return None
+        if not self.store.claim(message.platform, _keys(message), self.run_id):
+            log.info("message.duplicate", extra={"platform": message.platform})
+            return None
+        return await self._answer(message, targets)
+
+    def delivered(self, message: Incoming, reply_id: str | None) -> None:
+        """The reply to `message` was posted (as `reply_id`, when there is one)."""
+        self.store.finish(message.platform, _keys(message))
+        if reply_id is not None:
+            record = ReplyRecord(
+                message.channel,
+                message.message_id,
+                reply_id,
+                message.reply_thread,
+                message.author,
+            )
+            self.store.record_reply(message.platform, message.workspace, record)
+
+    def undelivered(self, message: Incoming) -> None:
+        """Posting the reply failed: forget the claim so a retry is answered."""
+        self.store.release(message.platform, _keys(message))
+
+    def source_deleted(
+        self, platform: str, workspace: str, channel: str, message_id: str
+    ) -> ReplyRecord | None:
+        """A source message was deleted: the reply to delete too (its record is dropped)."""
+        record = self.store.reply_to(platform, workspace, channel, message_id)
+        if record is not None:
+            self.store.forget_reply(platform, workspace, channel, message_id)
+        return record
+
+    def dismiss(
+        self, message: Incoming, record: ReplyRecord | None
+    ) -> tuple[ReplyRecord | None, str]:
+        """May `message`'s author remove the reply `record`? The record to delete (or None)
+        and what to tell them."""
+        if record is None:
+            return None, "There is no reply of mine to dismiss here."
+        if message.author != record.author and not message.is_moderator:
+            return None, "Only the person who posted the link or a moderator can dismiss this."
+        self.store.forget_reply(
+            message.platform, message.workspace, record.channel, record.message_id
+        )
+        self.store.log(
+            message.platform,
+            message.workspace,
+            record.channel,
+            message.author,
+            "dismiss",
+            f"reply {record.reply_id}",
+        )
+        return record, "Dismissed."
+
+    # Commands
+
+    async def on_command(self, message: Incoming, text: str) -> Reply:
+        """Run `/sourcecheck ...` for `message`'s author."""
+        try:
+            command = parse(text)
+        except CommandError as error:
+            return Reply(kind=ReplyKind.COMMAND, text=str(error), ephemeral=True)
+        if command.name == "check":
+            return await self._check(message, command)
+        if command.name == "dismiss":
+            return Reply(
+                kind=ReplyKind.COMMAND,
+                text="Use the Dismiss button on my reply to remove it.",
+                ephemeral=True,
+            )
+        return self.commands.run(message, command)
+
+    async def _check(self, message: Incoming, command: Command) -> Reply:
+        links = find_links(command.rest, self.settings.max_links)
+        if not links and not command.rest:
+            return Reply(
+                kind=ReplyKind.COMMAND,
+                text="Usage: `/sourcecheck check <url or text>`.",
+                ephemeral=True,
+            )
+        rules = self.store.domain_rules(message.platform, message.workspace)
+        denied = [link for link in links if _rule(rules, link) == "deny"]
+        if denied and len(denied) == len(links):
+            return Reply(
+                kind=ReplyKind.COMMAND,
+                text=f"Links to {domain_of(denied[0])} are not analysed in this workspace.",
+                ephemeral=True,
+            )
+        targets = [link for link in links if link not in denied] or [command.rest]
+        return await self._answer(message, targets)
+
+    # Deciding and answering
+
+    def _targets(self, message: Incoming) -> list[str]:
+        """What to analyse in a message: its links, or the message itself as pasted text."""
+        if message.author_is_bot:
+            return []
+        channel = self.store.channel(message.platform, message.workspace, message.channel)
+        if not channel.enabled or channel.muted(self.clock()):
+            return []
+        if self.store.opted_out(message.platform, message.workspace, message.author):
+            return []
+        rules = self.store.domain_rules(message.platform, message.workspace)
+        links = find_links(message.text, self.settings.max_links, message.links)
+        wanted = [link for link in links if _wanted(link, rules, channel, message)]
+        if wanted or links:
+            return wanted
+        asked = channel.mode == "auto" or message.mentioned
+        if asked and word_count(message.text) >= self.settings.min_text_words:
+            return [message.text]
+        return []
+
+    async def _answer(self, message: Incoming, targets: list[str]) -> Reply:
+        if not self.pool.reserve(len(targets)):
+            self.store.finish(message.platform, _keys(message))
+            return Reply(kind=ReplyKind.NOTICE, text=BUSY, ephemeral=False)
+        try:
+            channel = self.store.channel(message.platform, message.workspace, message.channel)
+            outcomes = await asyncio.gather(
+                *(self._outcome(message, target, channel) for target in targets)
+            )
+        finally:
+            self.pool.release(len(targets))
+        return _reply(list(outcomes))
+
+    async def _outcome(self, message: Incoming, target: str, channel: ChannelSettings) -> Outcome:
+        is_text = not target.startswith(("http://", "https://"))
+        label = PASTED if is_text else target
+        sensitivity = channel.sensitivity or self.settings.sensitivity
+        try:
+            report, cached = await self._report(target, is_text)
+        except AnalysisError as error:
+            log.info("analysis.error", extra={"code": str(error.code)})
+            return Outcome(label, error=error)
+        report = report.with_sensitivity(sensitivity)
+        domain = "pasted text" if is_text else domain_of(target)
+        self.store.count_analysis(
+            message.platform,
+            message.workspace,
+            domain,
+            report.stats.claims,
+            report.stats.flagged,
+            cached,
+        )
+        return Outcome(label, report=report)
+
+    async def _report(self, target: str, is_text: bool) -> tuple[Report, bool]:
+        """A fresh or cached report; concurrent requests for one URL share one analysis."""
+        options = self.settings.analysis_options()
+        if is_text:
+            return await self.pool.analyse(target, options, is_text=True), False
+        cached = self.store.cached_report(target, self.settings.cache_ttl)
+        if cached is not None:
+            return Report.from_json(json.loads(cached)), True
+        running = self._in_flight.get(target)
+        if running is not None:
+            return await asyncio.shield(running), True
+        future: asyncio.Future[Report] = asyncio.get_running_loop().create_future()
+        self._in_flight[target] = future
+        try:
+            report = await self.pool.analyse(target, options, is_text=False)
+            self.store.cache_report(target, json.dumps(report.to_json()))
+            future.set_result(report)
+            return report, False
+        except AnalysisError as error:
+            future.set_exception(error)
+            future.exception()  # retrieved here, so no "never retrieved" warning
+            raise
+        finally:
+            del self._in_flight[target]
+
+    def purge(self) -> None:
+        """Forget what the retention settings say is old."""
+        self.store.purge(self.settings.retention_days, self.settings.cache_ttl)
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self.pool.close()
+
+
+def _keys(message: Incoming) -> list[str]:
+    keys = [f"msg:{message.workspace}:{message.channel}:{message.message_id}"]
+    if message.event_id:
+        keys.append(f"event:{message.event_id}")
+    return keys
+
+
+def _rule(rules: dict[str, str], link: str) -> str | None:
+    host = domain_of(link)
+    matches = [domain for domain in rules if domain_matches(host, domain)]
+    return rules[max(matches, key=len)] if matches else None
+
+
+def _wanted(link: str, rules: dict[str, str], channel: ChannelSettings, message: Incoming) -> bool:
+    rule = _rule(rules, link)
+    if rule == "deny":
+        return False
+    return channel.mode == "auto" or message.mentioned or rule == "always"
+
+
+def _reply(outcomes: list[Outcome]) -> Reply:
+    parts = []
+    for outcome in outcomes:
+        if outcome.report is not None:
+            parts.append(render_text(outcome.report))
+        elif outcome.error is not None:
+            parts.append(f"I couldn't analyse {outcome.target}: {outcome.error.message}")
+    kind = ReplyKind.ANALYSIS if any(o.report for o in outcomes) else ReplyKind.ERROR
+    return Reply(kind=kind, text="\n\n".join(parts), outcomes=tuple(outcomes))

@@ -1,0 +1,57 @@
+"""Links in a message: found outside code, capped, and normalised for caching and rules."""
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
+URL = re.compile(r"https?://[^\s<>\"'`|\]\)]+", re.IGNORECASE)
+TRAILING = ".,;:!?*_~"
+TRACKING = re.compile(r"^(utm_[a-z_]+|fbclid|gclid|mc_eid|mc_cid|igshid)$", re.IGNORECASE)
+WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def find_links(text: str, limit: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """The first `limit` distinct links outside code spans and blocks, normalised."""
+    found: list[str] = []
+    candidates = [m.group(0).rstrip(TRAILING) for m in URL.finditer(CODE.sub(" ", text))]
+    for raw in [*candidates, *extra]:
+        link = normalise_url(raw)
+        if link and link not in found:
+            found.append(link)
+    return found[:limit]
+
+
+def normalise_url(url: str) -> str | None:
+    """Lower-case scheme and host, no fragment, no tracking parameters; None if not a web URL."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port is None else f"{host}:{port}"
+    if parts.username is not None:
+        netloc = f"{parts.username}@{netloc}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)]
+    )
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
+
+
+def domain_of(url: str) -> str:
+    """The host of a normalised URL without a leading `www.`."""
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def domain_matches(host: str, domain: str) -> bool:
+    """Whether `host` is `domain` or one of its subdomains."""
+    return host == domain or host.endswith("." + domain)
+
+
+def word_count(text: str) -> int:
+    """Words in `text` outside code, for deciding whether pasted text is an article."""
+    return len(WORD.findall(CODE.sub(" ", text)))

@@ -1,0 +1,62 @@
+"""Platform-neutral messages in and replies out: what every adapter translates to and from."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from analysis import AnalysisError, Report
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Incoming:
+    """A chat message as the core sees it; adapters decode their link syntax into `text`."""
+
+    platform: str
+    workspace: str
+    channel: str
+    message_id: str
+    author: str
+    text: str
+    thread: str | None = None
+    event_id: str | None = None
+    author_is_bot: bool = False
+    is_moderator: bool = False
+    mentioned: bool = False
+    links: tuple[str, ...] = ()
+
+    @property
+    def reply_thread(self) -> str:
+        """The thread a reply belongs in: the message's thread, or a new one on the message."""
+        return self.thread or self.message_id
+
+
+class ReplyKind(StrEnum):
+    """What a reply is."""
+
+    ANALYSIS = "analysis"
+    COMMAND = "command"
+    ERROR = "error"
+    NOTICE = "notice"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One analysed target: its report, or why there is none."""
+
+    target: str
+    report: Report | None = None
+    error: AnalysisError | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reply:
+    """What the bot answers; `text` is the plain rendering every platform can fall back to."""
+
+    kind: ReplyKind
+    text: str
+    outcomes: tuple[Outcome, ...] = field(default_factory=tuple)
+    ephemeral: bool = False
+
+    @property
+    def reports(self) -> tuple[Report, ...]:
+        """The reports among the outcomes."""
+        return tuple(o.report for o in self.outcomes if o.report is not None)

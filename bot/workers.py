@@ -1,0 +1,89 @@
+"""The analysis worker pool: analysis runs in worker processes, never on the event loop.
+
+Each worker loads the spaCy model once, when it starts. The pool takes at most
+`workers + queue_size` analyses at a time; `reserve()` says no beyond that, so the bot can
+tell the user it is busy instead of queueing without bound.
+"""
+
+import asyncio
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from analysis import (
+    AnalysisError,
+    AnalysisOptions,
+    ErrorCode,
+    Report,
+    analyze,
+    load_text,
+    report_article,
+)
+from analysis.nlp import load_pipeline
+
+log = logging.getLogger(__name__)
+
+
+def _warm(model: str | None) -> None:
+    load_pipeline(model)
+
+
+def _analyse(target: str, is_text: bool, options: AnalysisOptions) -> Report:
+    if is_text:
+        return report_article(load_text(target, "pasted text"), options)
+    return asyncio.run(analyze(target, options))
+
+
+class AnalysisPool:
+    """A bounded pool of analysis processes."""
+
+    def __init__(self, workers: int, queue_size: int, model: str | None) -> None:
+        self.workers = workers
+        self.capacity = workers + queue_size
+        self.model = model
+        self.in_use = 0
+        self._executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_warm,
+            initargs=(self.model,),
+        )
+
+    def reserve(self, count: int) -> bool:
+        """Take `count` places for analyses, or none if the pool is full."""
+        if self.in_use + count > self.capacity:
+            return False
+        self.in_use += count
+        return True
+
+    def release(self, count: int) -> None:
+        """Give back places taken by `reserve`."""
+        self.in_use = max(0, self.in_use - count)
+
+    async def analyse(self, target: str, options: AnalysisOptions, *, is_text: bool) -> Report:
+        """Analyse a URL (or pasted text) in a worker. Raises AnalysisError."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, _analyse, target, is_text, options)
+        except AnalysisError:
+            raise
+        except BrokenProcessPool:
+            log.error("worker.died; restarting the pool")
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._start()
+            raise AnalysisError(
+                ErrorCode.INTERNAL, "The analysis stopped unexpectedly. Please try again."
+            ) from None
+        except Exception:
+            log.exception("analysis.failed")
+            raise AnalysisError(
+                ErrorCode.INTERNAL, "Something went wrong while analysing this. Please try again."
+            ) from None
+
+    def close(self) -> None:
+        """Stop the workers."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
