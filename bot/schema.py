@@ -27,14 +27,20 @@ metadata = MetaData()
 
 KEY = 191  # fits an index on every backend
 
+
+def _scope(*names: str) -> list[Column]:
+    """Primary-key columns that place a row: platform, then workspace, channel, ..."""
+    return [Column("platform", String(32), primary_key=True)] + [
+        Column(name, String(KEY), primary_key=True) for name in names
+    ]
+
+
 schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
 
 channels = Table(
     "channels",
     metadata,
-    Column("platform", String(32), primary_key=True),
-    Column("workspace", String(KEY), primary_key=True),
-    Column("channel", String(KEY), primary_key=True),
+    *_scope("workspace", "channel"),
     Column("enabled", Boolean, nullable=False, default=True),
     Column("mode", String(16), nullable=False, default="auto"),
     Column("sensitivity", String(16), nullable=True),
@@ -44,18 +50,14 @@ channels = Table(
 domains = Table(
     "domains",
     metadata,
-    Column("platform", String(32), primary_key=True),
-    Column("workspace", String(KEY), primary_key=True),
-    Column("domain", String(KEY), primary_key=True),
+    *_scope("workspace", "domain"),
     Column("rule", String(16), nullable=False),
 )
 
 optouts = Table(
     "optouts",
     metadata,
-    Column("platform", String(32), primary_key=True),
-    Column("workspace", String(KEY), primary_key=True),
-    Column("user", String(KEY), primary_key=True),
+    *_scope("workspace", "user"),
 )
 
 seen = Table(
@@ -71,10 +73,7 @@ seen = Table(
 replies = Table(
     "replies",
     metadata,
-    Column("platform", String(32), primary_key=True),
-    Column("workspace", String(KEY), primary_key=True),
-    Column("channel", String(KEY), primary_key=True),
-    Column("message_id", String(KEY), primary_key=True),
+    *_scope("workspace", "channel", "message_id"),
     Column("reply_id", String(KEY), nullable=False),
     Column("thread", String(KEY), nullable=True),
     Column("author", String(KEY), nullable=False),

@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import (
+    ColumnElement,
     Engine,
+    Table,
     and_,
     create_engine,
     delete,
@@ -107,7 +109,9 @@ class Store:
         """The channel's settings (defaults when never changed)."""
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(channels).where(_channel_key(platform, workspace, channel))
+                select(channels).where(
+                    _match(channels, platform=platform, workspace=workspace, channel=channel)
+                )
             ).first()
         if row is None:
             return ChannelSettings()
@@ -126,7 +130,9 @@ class Store:
         key = {"platform": platform, "workspace": workspace, "channel": channel}
         with self.engine.begin() as connection:
             done = connection.execute(
-                update(channels).where(_channel_key(platform, workspace, channel)).values(values)
+                update(channels)
+                .where(_match(channels, platform=platform, workspace=workspace, channel=channel))
+                .values(values)
             )
             if done.rowcount == 0:
                 connection.execute(insert(channels).values(**key, **values))
@@ -145,11 +151,7 @@ class Store:
 
     def set_domain(self, platform: str, workspace: str, domain: str, rule: str | None) -> bool:
         """Set or (with None) remove a domain's rule; False when there was nothing to remove."""
-        where = and_(
-            domains.c.platform == platform,
-            domains.c.workspace == workspace,
-            domains.c.domain == domain,
-        )
+        where = _match(domains, platform=platform, workspace=workspace, domain=domain)
         with self.engine.begin() as connection:
             removed = connection.execute(delete(domains).where(where)).rowcount
             if rule is not None:
@@ -165,7 +167,9 @@ class Store:
         with self.engine.connect() as connection:
             return (
                 connection.execute(
-                    select(optouts.c.user).where(_user_key(platform, workspace, user))
+                    select(optouts.c.user).where(
+                        _match(optouts, platform=platform, workspace=workspace, user=user)
+                    )
                 ).first()
                 is not None
             )
@@ -173,7 +177,11 @@ class Store:
     def set_opted_out(self, platform: str, workspace: str, user: str, out: bool) -> None:
         """Record a user's opt-out (True) or opt-in (False)."""
         with self.engine.begin() as connection:
-            connection.execute(delete(optouts).where(_user_key(platform, workspace, user)))
+            connection.execute(
+                delete(optouts).where(
+                    _match(optouts, platform=platform, workspace=workspace, user=user)
+                )
+            )
             if out:
                 connection.execute(
                     insert(optouts).values(platform=platform, workspace=workspace, user=user)
@@ -234,7 +242,7 @@ class Store:
         record: ReplyRecord,
     ) -> None:
         """Remember which bot message answers which source message."""
-        key = _message_key(platform, workspace, record.channel, record.message_id)
+        key = _source(platform, workspace, record.channel, record.message_id)
         with self.engine.begin() as connection:
             connection.execute(delete(replies).where(key))
             connection.execute(
@@ -254,18 +262,15 @@ class Store:
         self, platform: str, workspace: str, channel: str, message_id: str
     ) -> ReplyRecord | None:
         """The bot's reply to a source message, if any."""
-        return self._reply(_message_key(platform, workspace, channel, message_id))
+        return self._reply(_source(platform, workspace, channel, message_id))
 
     def reply_by_id(
         self, platform: str, workspace: str, channel: str, reply_id: str
     ) -> ReplyRecord | None:
         """The record of one of the bot's replies, found by the reply's own id."""
         return self._reply(
-            and_(
-                replies.c.platform == platform,
-                replies.c.workspace == workspace,
-                replies.c.channel == channel,
-                replies.c.reply_id == reply_id,
+            _match(
+                replies, platform=platform, workspace=workspace, channel=channel, reply_id=reply_id
             )
         )
 
@@ -273,7 +278,7 @@ class Store:
         """Drop a reply's record (its source or the reply itself was deleted)."""
         with self.engine.begin() as connection:
             connection.execute(
-                delete(replies).where(_message_key(platform, workspace, channel, message_id))
+                delete(replies).where(_source(platform, workspace, channel, message_id))
             )
 
     def _reply(self, where) -> ReplyRecord | None:
@@ -406,26 +411,13 @@ class Store:
             connection.execute(insert(meta).values(key=key, value=value))
 
 
-def _channel_key(platform: str, workspace: str, channel: str):
-    return and_(
-        channels.c.platform == platform,
-        channels.c.workspace == workspace,
-        channels.c.channel == channel,
-    )
+def _match(table: Table, **values: str) -> ColumnElement[bool]:
+    """`column = value` for each keyword, all together."""
+    return and_(*(table.c[name] == value for name, value in values.items()))
 
 
-def _user_key(platform: str, workspace: str, user: str):
-    return and_(
-        optouts.c.platform == platform,
-        optouts.c.workspace == workspace,
-        optouts.c.user == user,
-    )
-
-
-def _message_key(platform: str, workspace: str, channel: str, message_id: str):
-    return and_(
-        replies.c.platform == platform,
-        replies.c.workspace == workspace,
-        replies.c.channel == channel,
-        replies.c.message_id == message_id,
+def _source(platform: str, workspace: str, channel: str, message_id: str) -> ColumnElement[bool]:
+    """The reply record of one source message."""
+    return _match(
+        replies, platform=platform, workspace=workspace, channel=channel, message_id=message_id
     )
