@@ -1,0 +1,75 @@
+"""The console adapter as a user runs it: `sourcecheck console`, a subprocess, a local page."""
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from tests.conftest import SEEDS
+from tests.fakes.article_server import ArticleServer
+
+SOURCECHECK = Path(sys.executable).with_name("sourcecheck")
+
+
+async def console(lines: list[str], db: Path, *args: str) -> tuple[int, str, str]:
+    env = os.environ | {
+        "SOURCECHECK_FETCH_ALLOW": "127.0.0.1",
+        "SOURCECHECK_DB_URL": f"sqlite:///{db}",
+        "SOURCECHECK_LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        str(SOURCECHECK),
+        "console",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=db.parent,
+    )
+    out, err = await asyncio.wait_for(
+        process.communicate("\n".join(lines).encode() + b"\n"), timeout=180
+    )
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_a_piped_link_gets_one_analysis_object(tmp_path: Path) -> None:
+    async with ArticleServer() as server:
+        server.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
+        code, out, err = await console(
+            [f"read this {server.url('/a')}"], tmp_path / "bot.db", "--jsonl"
+        )
+    assert code == 0, err
+    (line,) = [json.loads(row) for row in out.splitlines()]
+    assert line["in_reply_to"] == 1 and line["kind"] == "analysis"
+    flagged = [s for s in line["report"]["sentences"] if s["flagged"]]
+    assert any(s["status"] == "unsourced" for s in flagged)
+    assert any(s["status"] == "vague" for s in flagged)
+
+
+async def test_commands_and_replies_in_order_and_settings_survive_a_restart(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "bot.db"
+    async with ArticleServer() as server:
+        server.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
+        lines = [
+            "/sourcecheck sensitivity low",
+            f"first {server.url('/a')}",
+            "just chatting",
+            f"again {server.url('/a')}",
+        ]
+        code, out, err = await console(lines, db, "--jsonl")
+        assert code == 0, err
+        replies = [json.loads(row) for row in out.splitlines()]
+        assert [(r["in_reply_to"], r["kind"]) for r in replies] == [
+            (1, "command"),
+            (2, "analysis"),
+            (4, "analysis"),
+        ]
+        assert replies[1]["report"]["sensitivity"] == "low"
+        assert server.hits["/a"] == 1
+        code, out, err = await console(["/sourcecheck log"], db)
+    assert code == 0, err
+    assert "sensitivity low" in out and out.startswith("[1] /sourcecheck log\n    ")

@@ -1,0 +1,217 @@
+"""The bot core through the test adapter: real store, real worker pool, articles on 127.0.0.1."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from analysis import Sensitivity
+from bot import AnalysisPool, Bot, ReplyKind, Settings, Store
+from tests.conftest import SEEDS
+from tests.fakes.article_server import ArticleServer, trickle
+from tests.fakes.chat import TestAdapter
+
+PAGE = (SEEDS / "001_city_budget.html").read_bytes()
+OTHER = (SEEDS / "002_health_claims.html").read_bytes()
+PASTED = (SEEDS / "000_942a618684aacc33.txt").read_text()
+
+
+@pytest.fixture(scope="module")
+def pool():
+    workers = AnalysisPool(workers=2, queue_size=4, model=None)
+    yield workers
+    workers.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        fetch_allow=("127.0.0.1",),
+        db_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        fetch_timeout=5.0,
+    )
+
+
+@pytest.fixture
+async def server():
+    async with ArticleServer() as articles:
+        articles.add_page("/budget", PAGE, "text/html; charset=utf-8")
+        articles.add_page("/health", OTHER, "text/html; charset=utf-8")
+        yield articles
+
+
+def make_bot(settings: Settings, pool: AnalysisPool) -> Bot:
+    return Bot(settings, Store.open(settings.db_url), pool)
+
+
+@pytest.fixture
+def chat(settings: Settings, pool: AnalysisPool) -> TestAdapter:
+    return TestAdapter(make_bot(settings, pool))
+
+
+async def test_a_link_gets_one_threaded_reply_that_flags_claims(chat, server) -> None:
+    reply = await chat.say(f"worth a read <{server.url('/budget')}>")
+    assert reply is not None and reply.kind == ReplyKind.ANALYSIS
+    (posted,) = chat.posted
+    assert posted.thread == "M1"
+    report = reply.reports[0]
+    assert report.stats.flagged >= 3
+    assert "Critics say" in reply.text
+
+
+async def test_a_reply_in_a_thread_stays_in_that_thread(chat, server) -> None:
+    await chat.say(server.url("/budget"), thread="T9")
+    assert chat.posted[0].thread == "T9"
+
+
+async def test_the_same_link_again_is_served_from_the_cache(chat, server) -> None:
+    first = await chat.say(server.url("/budget"))
+    second = await chat.say(server.url("/budget") + "?utm_source=x#top")
+    assert first and second and first.reports[0].title == second.reports[0].title
+    assert server.hits["/budget"] == 1
+    assert len(chat.posted) == 2
+
+
+async def test_concurrent_posts_of_one_link_fetch_it_once(chat, server) -> None:
+    await asyncio.gather(*(chat.say(server.url("/health")) for _ in range(3)))
+    assert server.hits["/health"] == 1
+    assert len(chat.posted) == 3
+
+
+async def test_a_message_is_answered_once_across_retries_and_restarts(
+    chat, server, settings, pool
+) -> None:
+    message = chat.message(server.url("/budget"), event_id="Ev1")
+    assert await chat.deliver(message) is not None
+    assert await chat.deliver(message) is None
+    retry = chat.message(server.url("/budget"), event_id="Ev1", message_id="M99")
+    assert await chat.deliver(retry) is None
+    restarted = TestAdapter(make_bot(settings, pool))
+    assert await restarted.deliver(message) is None
+
+
+async def test_a_message_whose_first_attempt_crashed_is_answered(
+    chat, server, settings, pool
+) -> None:
+    message = chat.message(server.url("/budget"), event_id="Ev2")
+    chat.bot.store.claim("test", ["msg:W1:C1:" + message.message_id], "a-crashed-run")
+    assert await chat.deliver(message) is not None
+
+
+async def test_bots_opted_out_users_and_denied_domains_are_ignored(chat, server) -> None:
+    assert await chat.say(server.url("/budget"), author_is_bot=True) is None
+    await chat.command("/sourcecheck optout", author="bob", moderator=False)
+    assert await chat.say(server.url("/budget"), author="bob") is None
+    await chat.command("/sourcecheck domains deny 127.0.0.1")
+    assert await chat.say(server.url("/budget")) is None
+    assert chat.posted == [] and server.hits["/budget"] == 0
+
+
+async def test_pasted_text_is_analysed(chat) -> None:
+    reply = await chat.say(PASTED)
+    assert reply is not None and reply.reports[0].stats.flagged >= 5
+
+
+async def test_short_text_without_a_link_is_left_alone(chat) -> None:
+    assert await chat.say("morning all, coffee at ten?") is None
+
+
+async def test_links_in_code_are_not_analysed(chat, server) -> None:
+    assert await chat.say(f"use `curl {server.url('/budget')}` to test") is None
+
+
+async def test_settings_commands_persist_across_a_restart(chat, settings, pool) -> None:
+    for command in (
+        "/sourcecheck mode mention",
+        "/sourcecheck sensitivity high",
+        "/sourcecheck domains always example.org",
+        "/sourcecheck mute 30",
+    ):
+        reply = await chat.command(command)
+        assert reply.kind == ReplyKind.COMMAND and "Usage" not in reply.text
+    store = Store.open(settings.db_url)
+    channel = store.channel("test", "W1", "C1")
+    assert channel.mode == "mention" and channel.sensitivity is Sensitivity.HIGH
+    assert channel.muted(store.clock())
+    assert store.domain_rules("test", "W1") == {"example.org": "always"}
+    restarted = TestAdapter(make_bot(settings, pool))
+    log = await restarted.command("/sourcecheck log")
+    assert "mode mention" in log.text and "mute 30 min" in log.text and "mod" in log.text
+    listed = await restarted.command("/sourcecheck domains list", moderator=False)
+    assert "example.org: always" in listed.text
+
+
+async def test_a_non_moderator_cannot_change_settings(chat) -> None:
+    for command in ("/sourcecheck disable", "/sourcecheck mute 5", "/sourcecheck log"):
+        reply = await chat.command(command, moderator=False)
+        assert "Only moderators" in reply.text
+    assert chat.bot.store.channel("test", "W1", "C1").enabled
+
+
+async def test_disabled_muted_and_mention_mode_channels(chat, server) -> None:
+    await chat.command("/sourcecheck disable")
+    assert await chat.say(server.url("/budget")) is None
+    await chat.command("/sourcecheck enable")
+    await chat.command("/sourcecheck mute 10")
+    assert await chat.say(server.url("/budget")) is None
+    await chat.command("/sourcecheck unmute")
+    await chat.command("/sourcecheck mode mention")
+    assert await chat.say(server.url("/budget")) is None
+    assert await chat.say(server.url("/budget"), mentioned=True) is not None
+
+
+async def test_check_runs_on_demand_even_in_mention_mode(chat, server) -> None:
+    await chat.command("/sourcecheck mode mention")
+    reply = await chat.command(f"/sourcecheck check {server.url('/budget')}", moderator=False)
+    assert reply.kind == ReplyKind.ANALYSIS and reply.reports[0].stats.flagged >= 3
+
+
+async def test_stats_count_links_and_flags(chat, server) -> None:
+    await chat.say(server.url("/budget"))
+    await chat.say(server.url("/health"))
+    reply = await chat.command("/sourcecheck stats 7", moderator=False)
+    assert "2 links analysed" in reply.text and "127.0.0.1" in reply.text
+
+
+async def test_bad_commands_say_why(chat) -> None:
+    assert "don't know" in (await chat.command("/sourcecheck frobnicate")).text
+    assert "Usage" in (await chat.command("/sourcecheck mode sometimes")).text
+    assert "Usage" in (await chat.command("/sourcecheck mute forever")).text
+    assert "not a domain" in (await chat.command("/sourcecheck domains deny nonsense")).text
+
+
+async def test_a_failed_fetch_is_answered_politely(chat, server) -> None:
+    reply = await chat.say(server.url("/missing"))
+    assert reply is not None and reply.kind == ReplyKind.ERROR
+    assert reply.text.startswith("I couldn't analyse")
+
+
+async def test_deleting_the_source_message_gives_the_reply_to_delete(chat, server) -> None:
+    await chat.say(server.url("/budget"))
+    record = chat.bot.source_deleted("test", "W1", "C1", "M1")
+    assert record is not None and record.reply_id == "R1"
+    assert chat.bot.source_deleted("test", "W1", "C1", "M1") is None
+
+
+async def test_only_the_poster_or_a_moderator_can_dismiss(chat, server) -> None:
+    await chat.say(server.url("/budget"), author="alice")
+    record = chat.bot.store.reply_to("test", "W1", "C1", "M1")
+    stranger = chat.message("", author="mallory")
+    assert chat.bot.dismiss(stranger, record)[0] is None
+    poster = chat.message("", author="alice")
+    assert chat.bot.dismiss(poster, record)[0] == record
+    assert chat.bot.store.reply_to("test", "W1", "C1", "M1") is None
+
+
+async def test_a_full_queue_answers_busy(settings, server) -> None:
+    server.add_handler("/slow", lambda request: trickle(request, delay=0.2))
+    small = AnalysisPool(workers=1, queue_size=0, model=None)
+    try:
+        chat = TestAdapter(Bot(settings, Store.open(settings.db_url), small))
+        slow = asyncio.create_task(chat.say(server.url("/slow")))
+        await asyncio.sleep(0.1)
+        busy = await chat.say(server.url("/budget"))
+        assert busy is not None and busy.kind == ReplyKind.NOTICE and "busy" in busy.text
+        await slow
+    finally:
+        small.close()

@@ -1,0 +1,61 @@
+"""The store: migrations, persistence, claims, cache lifetime and retention."""
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.schema import MIGRATIONS, schema_version
+from bot.store import DAY, Store
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_new_database_is_migrated_to_the_latest_version(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'sub' / 'bot.db'}")
+    assert store.version == len(MIGRATIONS)
+    with store.engine.connect() as connection:
+        assert connection.execute(select(schema_version.c.version)).scalar() == len(MIGRATIONS)
+    again = Store.open(f"sqlite:///{tmp_path / 'sub' / 'bot.db'}")
+    assert again.version == len(MIGRATIONS)
+
+
+def test_claims_answer_once_and_survive_a_crash(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    assert store.claim("p", ["msg:1", "event:1"], "run-a")
+    assert not store.claim("p", ["event:1"], "run-a")
+    assert store.claim("p", ["msg:1"], "run-b")  # run-a died before answering
+    store.finish("p", ["msg:1"])
+    assert not store.claim("p", ["msg:1"], "run-c")
+    assert store.claim("p", ["msg:2"], "run-c")
+    store.release("p", ["msg:2"])
+    assert store.claim("p", ["msg:2"], "run-c")
+
+
+def test_cached_reports_expire_and_old_records_are_purged(tmp_path: Path) -> None:
+    clock = Clock()
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}", clock)
+    store.cache_report("https://a.example/", "{}")
+    store.claim("p", ["msg:1"], "run")
+    clock.now += 3600
+    assert store.cached_report("https://a.example/", ttl=7200) == "{}"
+    assert store.cached_report("https://a.example/", ttl=1800) is None
+    clock.now += 31 * DAY
+    store.purge(retention_days=30, cache_ttl=DAY)
+    assert store.cached_report("https://a.example/", ttl=365 * DAY) is None
+    assert store.claim("p", ["msg:1"], "run")
+
+
+def test_usage_ranks_domains_by_share_of_flagged_claims(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    store.count_analysis("p", "w", "a.example", claims=10, flagged=1, cached=False)
+    store.count_analysis("p", "w", "b.example", claims=10, flagged=6, cached=False)
+    store.count_analysis("p", "w", "b.example", claims=10, flagged=0, cached=True)
+    usage = store.usage("p", "w", days=7)
+    assert (usage.analysed, usage.with_flags) == (3, 2)
+    assert [d for d, _, _ in usage.top_domains] == ["b.example", "a.example"]
