@@ -2,6 +2,7 @@
 
 from bot.commands import Command, CommandError, parse
 from bot.core import Bot
+from bot.digest import Digest, Flag
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import ChannelSettings, ReplyRecord, Store
@@ -13,6 +14,8 @@ __all__ = [
     "ChannelSettings",
     "Command",
     "CommandError",
+    "Digest",
+    "Flag",
     "Incoming",
     "Outcome",
     "Reply",

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from analysis import Sensitivity
-from bot import AnalysisPool, Bot, ReplyKind, Settings, Store
+from bot import AnalysisPool, Bot, Digest, ReplyKind, Settings, Store
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer, trickle
 from tests.fakes.chat import TestAdapter
@@ -215,3 +215,11 @@ async def test_a_full_queue_answers_busy(settings, server) -> None:
         await slow
     finally:
         small.close()
+
+
+async def test_a_digest_says_what_was_cut(chat, server) -> None:
+    reply = await chat.say(server.url("/budget"))
+    digest = Digest.of(reply.reports[0])
+    cut = digest.cut(max_flags=1, max_quote=40)
+    assert len(cut.flags) == 1 and cut.omitted == len(digest.flags) - 1
+    assert len(cut.flags[0].text) <= 40 and cut.flags[0].reasons

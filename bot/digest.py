@@ -1,0 +1,60 @@
+"""What a reply says about one report, independent of any platform's markup.
+
+The platform renderers (Slack Block Kit, Discord embeds) lay out a Digest; `cut()` keeps
+the reply within a platform's limits and records what was left out, so the reply can say
+"and N more".
+"""
+
+from dataclasses import dataclass, replace
+
+from analysis import Report, Stats
+from analysis.render import shorten
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One flagged assertion and why it was flagged."""
+
+    text: str
+    status: str
+    reasons: tuple[str, ...]
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A report as a reply shows it."""
+
+    title: str
+    url: str | None
+    site: str | None
+    summary: tuple[str, ...]
+    flags: tuple[Flag, ...]
+    sources: tuple[str, ...]
+    stats: Stats
+    sensitivity: str
+    omitted: int = 0
+
+    @classmethod
+    def of(cls, report: Report) -> "Digest":
+        """The digest of `report`: every flag, in article order."""
+        return cls(
+            title=report.title or report.url or report.input,
+            url=report.url,
+            site=report.site,
+            summary=tuple(report.summary),
+            flags=tuple(
+                Flag(s.text, str(s.status), s.reasons or ("no source given",), s.score)
+                for s in report.flagged
+            ),
+            sources=tuple(s.name for s in report.named_sources()),
+            stats=report.stats,
+            sensitivity=str(report.sensitivity),
+        )
+
+    def cut(self, max_flags: int, max_quote: int = 300) -> "Digest":
+        """At most `max_flags` flags, each quote at most `max_quote` characters."""
+        kept = tuple(
+            replace(flag, text=shorten(flag.text, max_quote)) for flag in self.flags[:max_flags]
+        )
+        return replace(self, flags=kept, omitted=self.omitted + len(self.flags) - len(kept))
