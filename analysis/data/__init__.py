@@ -1,0 +1,1 @@
+"""Trained model weights shipped with the package (built by `make train`)."""
