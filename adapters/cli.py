@@ -5,11 +5,13 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from tqdm import tqdm
 
 from adapters.console import run_console
 from adapters.logs import configure_logging
+from adapters.slack import serve_slack
 from analysis import (
     AnalysisError,
     AnalysisOptions,
@@ -62,8 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sourcecheck: {error}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level)
-    if args.command in ("run", "console"):
-        return asyncio.run(run_bot(settings, jsonl=getattr(args, "jsonl", False)))
+    if args.command == "console":
+        return asyncio.run(run_bot(replace(settings, slack_bot_token=""), jsonl=args.jsonl))
+    if args.command == "run":
+        return asyncio.run(run_bot(settings))
     sensitivity = Sensitivity(args.sensitivity) if args.sensitivity else None
     options = settings.analysis_options(sensitivity)
     return asyncio.run(run_analyze(args.targets, args.format, options, explain=args.explain))
@@ -73,7 +77,11 @@ async def run_bot(settings: Settings, *, jsonl: bool = False) -> int:
     """Run the bot with the adapters that have credentials; with none, the console."""
     bot = build_bot(settings)
     try:
-        return await run_console(bot, sys.stdin, sys.stdout, jsonl=jsonl)
+        services = [serve_slack(bot, settings)] if settings.slack_bot_token else []
+        if not services:
+            return await run_console(bot, sys.stdin, sys.stdout, jsonl=jsonl)
+        await asyncio.gather(*services)
+        return EXIT_OK
     finally:
         bot.close()
 

@@ -201,9 +201,9 @@ class Bot:
         options = self.settings.analysis_options()
         if is_text:
             return await self.pool.analyse(target, options, is_text=True), False
-        cached = self.store.cached_report(target, self.settings.cache_ttl)
+        cached = self.cached_report(target)
         if cached is not None:
-            return Report.from_json(json.loads(cached)), True
+            return cached, True
         running = self._in_flight.get(target)
         if running is not None:
             return await asyncio.shield(running), True
@@ -220,6 +220,11 @@ class Bot:
             raise
         finally:
             del self._in_flight[target]
+
+    def cached_report(self, url: str) -> Report | None:
+        """The cached report for a (normalised) link, if still fresh."""
+        cached = self.store.cached_report(url, self.settings.cache_ttl)
+        return Report.from_json(json.loads(cached)) if cached is not None else None
 
     def purge(self) -> None:
         """Forget what the retention settings say is old."""

@@ -1,7 +1,7 @@
 """The one settings object, built once from the environment (and `.env`, which fills gaps)."""
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -30,6 +30,13 @@ class Settings:
     queue_size: int = 20
     cache_ttl: float = 86_400.0
     retention_days: int = 30
+    port: int = 3000
+    host: str = "0.0.0.0"
+    slack_bot_token: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_api_url: str = ""
+    slack_moderators: tuple[str, ...] = ()
 
     def analysis_options(self, sensitivity: Sensitivity | None = None) -> AnalysisOptions:
         """The analysis core's options for these settings."""
@@ -51,9 +58,7 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
     """
     file_values = dotenv_values(env_file) if env_file and Path(env_file).is_file() else {}
     values = {k: v for k, v in file_values.items() if v is not None} | dict(os.environ)
-    allow = tuple(
-        a.strip() for a in values.get("SOURCECHECK_FETCH_ALLOW", "").split(",") if a.strip()
-    )
+    allow = _words(values.get("SOURCECHECK_FETCH_ALLOW", ""))
     try:
         AddressPolicy.from_list(list(allow))
     except ValueError as error:
@@ -72,7 +77,18 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         queue_size=_number(values, "SOURCECHECK_QUEUE_SIZE", 20, int),
         cache_ttl=_number(values, "SOURCECHECK_CACHE_TTL", 86_400.0, float),
         retention_days=_number(values, "SOURCECHECK_RETENTION_DAYS", 30, int),
+        port=_number(values, "SOURCECHECK_PORT", 3000, int),
+        host=values.get("SOURCECHECK_HOST", "").strip() or "0.0.0.0",
+        slack_bot_token=values.get("SLACK_BOT_TOKEN", "").strip(),
+        slack_app_token=values.get("SLACK_APP_TOKEN", "").strip(),
+        slack_signing_secret=values.get("SLACK_SIGNING_SECRET", "").strip(),
+        slack_api_url=values.get("SLACK_API_URL", "").strip(),
+        slack_moderators=_words(values.get("SOURCECHECK_SLACK_MODERATORS", "")),
     )
+
+
+def _words(raw: str) -> tuple[str, ...]:
+    return tuple(word.strip() for word in raw.replace(",", " ").split() if word.strip())
 
 
 def _number[T: (int, float)](values: dict[str, str], name: str, default: T, kind: type[T]) -> T:

@@ -1,0 +1,248 @@
+"""The Slack adapter on slack-bolt's AsyncApp: events in, Block Kit replies out.
+
+All decisions are the core's; this module translates Slack's events, commands and button
+clicks, posts replies in threads with unfurls off, paces posts per channel, and retries
+Web API calls that Slack rate-limits (429 Retry-After) or fails (5xx).
+"""
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.events import PLATFORM, decode_text, incoming
+from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, reply_blocks
+from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings
+
+log = logging.getLogger(__name__)
+
+POST_INTERVAL = 1.0
+MODERATOR_TTL = 300.0
+
+
+class SlackAdapter:
+    """Holds the AsyncApp and what the listeners share."""
+
+    def __init__(self, bot: Bot, settings: Settings) -> None:
+        self.bot = bot
+        self.settings = settings
+        client = AsyncWebClient(
+            token=settings.slack_bot_token,
+            base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
+        )
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
+        client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=3))
+        self.app = AsyncApp(
+            client=client,
+            signing_secret=settings.slack_signing_secret or None,
+            process_before_response=False,
+        )
+        self.bot_user: str | None = None
+        self._paces: dict[str, tuple[asyncio.Lock, list[float]]] = {}
+        self._moderators: dict[str, tuple[bool, float]] = {}
+        self._register()
+
+    def _register(self) -> None:
+        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.command("/sourcecheck")(self._on_command)
+        self.app.action(SHOW_ALL)(self._on_show_all)
+        self.app.action(DISMISS)(self._on_dismiss)
+        self.app.shortcut("check_sources")(self._on_shortcut)
+
+    async def connect(self) -> None:
+        """Learn our own user id (auth.test), so our messages are never answered."""
+        identity = await self.app.client.auth_test()
+        self.bot_user = identity.get("user_id")
+
+    # Events
+
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("subtype") == "message_deleted":
+            await self._source_deleted(event, body)
+            return
+        await self._answer(event, body, mentioned=False)
+
+    async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        await self._answer(event, body, mentioned=True)
+
+    async def _answer(
+        self, event: dict[str, Any], body: dict[str, Any], *, mentioned: bool
+    ) -> None:
+        message = incoming(
+            event,
+            team=body.get("team_id") or "",
+            bot_user=self.bot_user,
+            event_id=body.get("event_id"),
+            mentioned=mentioned,
+        )
+        if message is None:
+            return
+        reply = await self.bot.on_message(message)
+        if reply is not None:
+            await self._post_reply(message, reply)
+
+    async def _post_reply(self, message: Incoming, reply: Reply) -> None:
+        text, blocks = reply_blocks(reply)
+        try:
+            await self._pace(message.channel)
+            posted = await self.app.client.chat_postMessage(
+                channel=message.channel,
+                thread_ts=message.reply_thread,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except Exception as error:
+            log.warning("slack.post_failed", extra={"error": type(error).__name__})
+            self.bot.undelivered(message)
+            return
+        self.bot.delivered(message, posted.get("ts"))
+
+    async def _source_deleted(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        record = self.bot.source_deleted(
+            PLATFORM, body.get("team_id") or "", event["channel"], event.get("deleted_ts", "")
+        )
+        if record is not None:
+            await self.app.client.chat_delete(channel=record.channel, ts=record.reply_id)
+
+    async def _pace(self, channel: str) -> None:
+        """About one post per second per channel; later posts wait their turn."""
+        lock, last = self._paces.setdefault(channel, (asyncio.Lock(), [0.0]))
+        async with lock:
+            wait = last[0] + POST_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            last[0] = time.monotonic()
+
+    # Commands and interactivity
+
+    async def _on_command(self, ack, command: dict[str, Any], respond) -> None:
+        await ack()
+        message = await self._actor(
+            command["team_id"], command["channel_id"], command["user_id"], command.get("text", "")
+        )
+        reply = await self.bot.on_command(message, "/sourcecheck " + decode_text(message.text))
+        if reply.kind in (ReplyKind.ANALYSIS, ReplyKind.ERROR) and not reply.ephemeral:
+            text, blocks = reply_blocks(reply)
+            await self._pace(message.channel)
+            await self.app.client.chat_postMessage(
+                channel=message.channel,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            return
+        await respond(text=reply.text, response_type="ephemeral")
+
+    async def _on_shortcut(self, ack, shortcut: dict[str, Any]) -> None:
+        await ack()
+        source = shortcut.get("message") or {}
+        channel = (shortcut.get("channel") or {}).get("id", "")
+        team = (shortcut.get("team") or {}).get("id", "")
+        message = await self._actor(team, channel, shortcut["user"]["id"], source.get("text", ""))
+        reply = await self.bot.on_command(message, "/sourcecheck check " + message.text)
+        text, blocks = reply_blocks(reply)
+        await self._pace(channel)
+        await self.app.client.chat_postMessage(
+            channel=channel,
+            thread_ts=source.get("thread_ts") or source.get("ts"),
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    async def _on_show_all(self, ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        url = action.get("value", "")
+        report = self.bot.cached_report(url)
+        text, blocks = "That report has expired. `/sourcecheck check <link>` makes a new one.", None
+        if report is not None:
+            full = Reply(
+                kind=ReplyKind.ANALYSIS,
+                text=f"Every flagged assertion in {report.title or url}",
+                outcomes=(Outcome(url, report=report),),
+            )
+            text, blocks = reply_blocks(full, flags_shown=ALL_FLAGS, buttons=False)
+        await self.app.client.chat_postEphemeral(
+            channel=body["channel"]["id"], user=body["user"]["id"], text=text, blocks=blocks
+        )
+
+    async def _on_dismiss(self, ack, body: dict[str, Any]) -> None:
+        await ack()
+        channel = body["channel"]["id"]
+        reply_ts = body["container"]["message_ts"]
+        team = (body.get("team") or {}).get("id", "")
+        actor = await self._actor(team, channel, body["user"]["id"], "")
+        record = self.bot.store.reply_by_id(PLATFORM, team, channel, reply_ts)
+        record, text = self.bot.dismiss(actor, record)
+        if record is None:
+            await self.app.client.chat_postEphemeral(channel=channel, user=actor.author, text=text)
+            return
+        await self.app.client.chat_delete(channel=channel, ts=record.reply_id)
+
+    async def _actor(self, team: str, channel: str, user: str, text: str) -> Incoming:
+        return Incoming(
+            platform=PLATFORM,
+            workspace=team,
+            channel=channel,
+            message_id=f"command:{time.time_ns()}",
+            author=user,
+            text=text,
+            is_moderator=await self._is_moderator(user),
+        )
+
+    async def _is_moderator(self, user: str) -> bool:
+        """Workspace admins and owners (users.info), and SOURCECHECK_SLACK_MODERATORS."""
+        if user in self.settings.slack_moderators:
+            return True
+        known = self._moderators.get(user)
+        if known and known[1] > time.monotonic():
+            return known[0]
+        try:
+            info = (await self.app.client.users_info(user=user)).get("user") or {}
+        except Exception:
+            log.warning("slack.users_info_failed")
+            return False
+        allowed = bool(info.get("is_admin") or info.get("is_owner"))
+        self._moderators[user] = (allowed, time.monotonic() + MODERATOR_TTL)
+        return allowed
+
+
+async def serve_slack(bot: Bot, settings: Settings) -> None:
+    """Run the Slack adapter until cancelled: Socket Mode with an app token, else HTTP."""
+    adapter = SlackAdapter(bot, settings)
+    await adapter.connect()
+    if settings.slack_app_token:
+        handler = AsyncSocketModeHandler(
+            adapter.app, settings.slack_app_token, web_client=adapter.app.client
+        )
+        log.info("slack.socket_mode")
+        await handler.start_async()
+        return
+    application = adapter.app.web_app(path="/slack/events", port=settings.port)
+    application.router.add_get("/healthz", _healthz)
+    runner = web.AppRunner(application)
+    await runner.setup()
+    await web.TCPSite(runner, host=settings.host, port=settings.port).start()
+    log.info("slack.http_mode", extra={"port": settings.port})
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True, "adapters": {"slack": "connected"}})

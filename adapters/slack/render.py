@@ -1,0 +1,98 @@
+"""Replies as Slack Block Kit, always within Slack's limits, with a plain-text fallback."""
+
+from typing import Any
+
+from bot import Digest, Reply
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_TEXT = 3000
+FLAGS_SHOWN = 10
+ALL_FLAGS = 40
+SHOW_ALL = "sourcecheck_show_all"
+DISMISS = "sourcecheck_dismiss"
+
+
+def reply_blocks(
+    reply: Reply, *, flags_shown: int = FLAGS_SHOWN, buttons: bool = True
+) -> tuple[str, list[dict[str, Any]]]:
+    """The fallback text and the blocks for a reply (with Show all and Dismiss buttons)."""
+    if not reply.reports:
+        return _clip(reply.text, MAX_TEXT), [_section(reply.text)]
+    blocks: list[dict[str, Any]] = []
+    cut_any = False
+    for outcome in reply.outcomes:
+        if outcome.report is None:
+            message = outcome.error.message if outcome.error else "no report"
+            blocks.append(_section(f"I couldn't analyse {outcome.target}: {message}"))
+            continue
+        digest = Digest.of(outcome.report).cut(flags_shown)
+        cut_any |= digest.omitted > 0
+        blocks += digest_blocks(digest)
+    if not buttons:
+        return _clip(reply.text, MAX_TEXT), blocks[:MAX_BLOCKS]
+    blocks = [*blocks[: MAX_BLOCKS - 1], _buttons(reply, show_all=cut_any)]
+    return _clip(reply.text, MAX_TEXT), blocks
+
+
+def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
+    """A header, the summary, the flags (one section each), sources and counts."""
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": _clip(digest.title, MAX_HEADER)}}
+    ]
+    if digest.summary:
+        blocks.append(_section("*Summary:* " + " ".join(digest.summary)))
+    if digest.flags:
+        blocks.append(_section(f"*Flagged {digest.stats.flagged} (no source, or a vague one):*"))
+    else:
+        blocks.append(_section("No unsourced assertions flagged."))
+    for number, flag in enumerate(digest.flags, 1):
+        blocks.append(_section(f"{number}. “{flag.text}”\n_{'; '.join(flag.reasons)}_"))
+    if digest.omitted:
+        blocks.append(_section(f"…and {digest.omitted} more."))
+    sources = ", ".join(digest.sources) or "none"
+    stats = digest.stats
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": _clip(
+                        f"Sources named: {sources} · {stats.claims} claims, {stats.sourced} "
+                        f"sourced, {stats.unsourced} no source given, {stats.vague} vague "
+                        f"(sensitivity {digest.sensitivity})",
+                        MAX_SECTION,
+                    ),
+                }
+            ],
+        }
+    )
+    return blocks
+
+
+def _buttons(reply: Reply, *, show_all: bool) -> dict[str, Any]:
+    elements = []
+    if show_all:
+        value = reply.reports[0].url or ""
+        elements.append(_button("Show all", SHOW_ALL, value[:2000]))
+    elements.append(_button("Dismiss", DISMISS, "dismiss"))
+    return {"type": "actions", "elements": elements}
+
+
+def _button(label: str, action_id: str, value: str) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action_id,
+        "value": value or "-",
+    }
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

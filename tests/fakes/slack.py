@@ -1,0 +1,205 @@
+"""A local Slack for tests: Web API, Socket Mode WebSocket, and a signing event sender.
+
+Written from Slack's public API documentation; no code from Slack's SDKs. Every Web API
+call is recorded with its headers and body; Block Kit limits are checked as Slack checks
+them; faults can be scripted per method.
+"""
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import ClientSession, web
+
+BOT_USER = "UBOT"
+TEAM = "T1"
+
+
+@dataclass
+class Call:
+    """One recorded Web API request."""
+
+    method: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeSlack:
+    """The Web API at `/api/<method>` and Socket Mode at `/socket`, on 127.0.0.1:0."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = defaultdict(list)
+        self.admins: set[str] = set()
+        self.acks: list[dict[str, Any]] = []
+        self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    async def __aenter__(self) -> "FakeSlack":
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.base = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    def called(self, method: str) -> list[Call]:
+        """The recorded calls of one method."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 90) -> list[Call]:
+        """Wait until `method` was called `count` times; the calls."""
+        deadline = time.monotonic() + timeout
+        while len(self.called(method)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{method} called {len(self.called(method))} times")
+            await asyncio.sleep(0.05)
+        return self.called(method)
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.text()
+        if request.content_type == "application/json":
+            body = json.loads(raw or "{}")
+        else:
+            body = dict(parse_qsl(raw))
+        self.calls.append(Call(method, dict(request.headers), body))
+        if self.faults[method]:
+            status, headers, payload = self.faults[method].pop(0)
+            return web.json_response(payload, status=status, headers=headers)
+        return web.json_response(self._answer(method, body))
+
+    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "team_id": TEAM, "bot_id": "BBOT"}
+        if method == "chat.postMessage":
+            error = block_kit_error(body)
+            if error:
+                return {"ok": False, "error": error}
+            return {"ok": True, "channel": body.get("channel"), "ts": f"{next(self._ts)}.000"}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{next(self._ts)}.000"}
+        if method == "users.info":
+            user = body.get("user", "")
+            admin = user in self.admins
+            return {"ok": True, "user": {"id": user, "is_admin": admin, "is_owner": False}}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.base.replace("http", "ws") + "/socket"}
+        return {"ok": True}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+
+        async def send() -> None:
+            while True:
+                await socket.send_json(await self.envelopes.get())
+
+        sender = asyncio.create_task(send())
+        try:
+            async for message in socket:
+                self.acks.append(json.loads(message.data))
+        finally:
+            sender.cancel()
+        return socket
+
+
+def block_kit_error(body: dict[str, Any]) -> str | None:
+    """Slack's answer to blocks or text beyond its limits, or None."""
+    if len(body.get("text") or "") > 40_000:
+        return "msg_too_long"
+    blocks = body.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if len(blocks) > 50:
+        return "invalid_blocks"
+    for block in blocks:
+        text = (block.get("text") or {}).get("text", "")
+        if block.get("type") == "header" and len(text) > 150:
+            return "invalid_blocks"
+        if block.get("type") == "section" and not 0 < len(text) <= 3000:
+            return "invalid_blocks"
+    return None
+
+
+def signed_headers(body: str, secret: str, timestamp: int) -> dict[str, str]:
+    """The headers Slack signs an HTTP request with."""
+    base = f"v0:{timestamp}:{body}".encode()
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": str(timestamp),
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/json",
+    }
+
+
+class EventSender:
+    """Sends Events API callbacks to the bot, signed, with an injectable clock."""
+
+    def __init__(self, url: str, secret: str, clock=time.time) -> None:
+        self.url = url
+        self.secret = secret
+        self.clock = clock
+        self._ids = itertools.count(1)
+
+    async def send(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry: int = 0,
+        secret: str | None = None,
+        timestamp: int | None = None,
+    ) -> int:
+        """POST one event callback; the HTTP status."""
+        payload = {
+            "token": "unused",
+            "team_id": TEAM,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._ids)}",
+            "event_time": int(self.clock()),
+            "event": event,
+        }
+        body = json.dumps(payload)
+        headers = signed_headers(body, secret or self.secret, timestamp or int(self.clock()))
+        if retry:
+            headers["X-Slack-Retry-Num"] = str(retry)
+            headers["X-Slack-Retry-Reason"] = "http_timeout"
+        async with (
+            ClientSession() as session,
+            session.post(self.url, data=body, headers=headers) as response,
+        ):
+            return response.status
+
+
+def message_event(text: str, ts: str, *, user: str = "U1", channel: str = "C1", **extra) -> dict:
+    """A channel `message` event as Slack sends it."""
+    return {
+        "type": "message",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "channel_type": "channel",
+        **extra,
+    }
