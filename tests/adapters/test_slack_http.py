@@ -1,9 +1,6 @@
 """The real bot process (`sourcecheck run`) in Slack HTTP mode against the local Slack."""
 
 import asyncio
-import os
-import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,16 +8,10 @@ from aiohttp import ClientSession
 
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
+from tests.fakes.bot_process import bot_process, free_port, log_tail
 from tests.fakes.slack import BOT_USER, EventSender, FakeSlack, block_kit_error, message_event
 
-SOURCECHECK = Path(sys.executable).with_name("sourcecheck")
 SECRET = "test-signing-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -28,36 +19,23 @@ async def world(tmp_path: Path):
     async with FakeSlack() as slack, ArticleServer() as articles:
         articles.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
         port = free_port()
-        env = os.environ | {
+        settings = {
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack.base + "/api/",
             "SOURCECHECK_PORT": str(port),
-            "SOURCECHECK_HOST": "127.0.0.1",
-            "SOURCECHECK_FETCH_ALLOW": "127.0.0.1",
-            "SOURCECHECK_DB_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            "SOURCECHECK_LOG_LEVEL": "INFO",
         }
-        env.pop("SLACK_APP_TOKEN", None)
-        log = (tmp_path / "bot.log").open("wb")
-        process = await asyncio.create_subprocess_exec(
-            str(SOURCECHECK), "run", env=env, cwd=tmp_path, stdout=log, stderr=log
-        )
-        base = f"http://127.0.0.1:{port}"
-        await _wait_healthy(base, process, tmp_path / "bot.log")
-        try:
+        async with bot_process(tmp_path, settings) as process:
+            base = f"http://127.0.0.1:{port}"
+            await _wait_healthy(base, process, tmp_path)
             yield slack, articles, EventSender(base + "/slack/events", SECRET)
-        finally:
-            process.terminate()
-            await asyncio.wait_for(process.wait(), timeout=30)
-            log.close()
 
 
-async def _wait_healthy(base: str, process, log: Path) -> None:
+async def _wait_healthy(base: str, process, folder: Path) -> None:
     async with ClientSession() as session:
         for _ in range(300):
             if process.returncode is not None:
-                raise AssertionError(log.read_text()[-2000:])
+                raise AssertionError(log_tail(folder))
             try:
                 async with session.get(base + "/healthz") as response:
                     if response.status == 200:
@@ -65,7 +43,7 @@ async def _wait_healthy(base: str, process, log: Path) -> None:
             except OSError:
                 pass
             await asyncio.sleep(0.1)
-    raise AssertionError("the bot did not start")
+    raise AssertionError("the bot did not start:\n" + log_tail(folder))
 
 
 async def test_a_link_gets_exactly_one_threaded_reply(world) -> None:
@@ -121,3 +99,119 @@ async def test_a_rate_limited_post_arrives_after_the_wait(world) -> None:
     first, second = await slack.wait_for("chat.postMessage", 2)
     assert second.at - first.at >= 0.9
     assert second.body["thread_ts"] == "400.1"
+
+
+MANY_FLAGS = "".join(
+    f"<p>The harbour board paid ${n},400 for repairs to berth {n} in {2000 + n}, "
+    f"and the work on berth {n} took {n + 2} months.</p>"
+    for n in range(1, 16)
+)
+LONG_PAGE = (
+    "<html><head><title>Harbour repairs</title></head><body><article>"
+    f"<h1>Harbour repairs cost more every year</h1>{MANY_FLAGS}</article></body></html>"
+).encode()
+
+
+def click(action_id: str, value: str, reply_ts: str, user: str) -> dict:
+    return {
+        "type": "block_actions",
+        "user": {"id": user},
+        "channel": {"id": "C1"},
+        "container": {"type": "message", "message_ts": reply_ts, "channel_id": "C1"},
+        "actions": [{"action_id": action_id, "value": value, "type": "button", "block_id": "b"}],
+        "response_url": "http://127.0.0.1:9/unused",
+    }
+
+
+async def test_slash_commands_are_acked_in_time_and_refuse_non_moderators(world) -> None:
+    slack, articles, sender = world
+    slack.admins.add("UADMIN")
+    respond = slack.base + "/respond/1"
+    started = asyncio.get_running_loop().time()
+    assert await sender.command("mode mention", user="U1", response_url=respond) == 200
+    assert asyncio.get_running_loop().time() - started < 3
+    (refusal,) = await slack.wait_for("response_url")
+    assert "Only moderators" in refusal.body["text"]
+    assert refusal.body["response_type"] == "ephemeral"
+    assert await sender.command("mode mention", user="UADMIN", response_url=respond) == 200
+    _, accepted = await slack.wait_for("response_url", 2)
+    assert "mentioned" in accepted.body["text"]
+    await sender.command(f"check {articles.url('/a')}", user="U1", response_url=respond)
+    (post,) = await slack.wait_for("chat.postMessage")
+    assert post.body["channel"] == "C1" and "thread_ts" not in post.body
+
+
+async def test_show_all_dismiss_and_source_deletion(world) -> None:
+    slack, articles, sender = world
+    articles.add_page("/long", LONG_PAGE, "text/html")
+    link = articles.url("/long")
+    await sender.send(message_event(f"<{link}>", "500.1", user="U1"))
+    (post,) = await slack.wait_for("chat.postMessage")
+    reply_ts = post.response["ts"]
+    actions = next(b for b in post.body["blocks"] if b["type"] == "actions")["elements"]
+    show_all = next(e for e in actions if e["action_id"] == "sourcecheck_show_all")
+    assert "more" in str(post.body["blocks"])
+
+    assert (
+        await sender.interaction(click(show_all["action_id"], show_all["value"], reply_ts, "U2"))
+        == 200
+    )
+    (full,) = await slack.wait_for("chat.postEphemeral")
+    assert full.body["user"] == "U2" and block_kit_error(full.body) is None
+    shown = [b for b in full.body["blocks"] if b["type"] == "section" and "“" in b["text"]["text"]]
+    assert len(shown) > 10
+
+    await sender.interaction(click("sourcecheck_dismiss", "dismiss", reply_ts, "U2"))
+    _, refusal = await slack.wait_for("chat.postEphemeral", 2)
+    assert "Only the person" in refusal.body["text"]
+    await sender.interaction(click("sourcecheck_dismiss", "dismiss", reply_ts, "U1"))
+    (deleted,) = await slack.wait_for("chat.delete")
+    assert deleted.body["ts"] == reply_ts
+
+    await sender.send(message_event(f"<{articles.url('/a')}>", "600.1", user="U1"))
+    _, second = await slack.wait_for("chat.postMessage", 2)
+    second_ts = second.response["ts"]
+    gone = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": "C1",
+        "deleted_ts": "600.1",
+        "ts": "600.9",
+        "hidden": True,
+    }
+    await sender.send(gone)
+    _, deleted = await slack.wait_for("chat.delete", 2)
+    assert deleted.body["ts"] == second_ts
+
+
+async def test_replies_in_one_channel_are_paced_and_failures_do_not_stop_the_bot(world) -> None:
+    slack, articles, sender = world
+    articles.add_page("/b", (SEEDS / "002_health_claims.html").read_bytes(), "text/html")
+    slack.faults["chat.postMessage"].append((200, {}, {"ok": False, "error": "not_in_channel"}))
+    await sender.send(message_event(f"<{articles.url('/a')}>", "800.1"))
+    await slack.wait_for("chat.postMessage")
+    await sender.send(message_event(f"<{articles.url('/a')}>", "800.2"))
+    await sender.send(message_event(f"<{articles.url('/b')}>", "800.3"))
+    calls = await slack.wait_for("chat.postMessage", 3)
+    assert {c.body["thread_ts"] for c in calls[1:]} == {"800.2", "800.3"}
+    assert calls[2].at - calls[1].at >= 0.9
+
+
+async def test_the_message_shortcut_checks_the_chosen_message(world) -> None:
+    slack, articles, sender = world
+    shortcut = {
+        "type": "message_action",
+        "callback_id": "check_sources",
+        "user": {"id": "U3"},
+        "channel": {"id": "C1"},
+        "message": {
+            "type": "message",
+            "user": "U1",
+            "ts": "900.1",
+            "text": f"old news <{articles.url('/a')}>",
+        },
+        "response_url": slack.base + "/respond/9",
+    }
+    assert await sender.interaction(shortcut) == 200
+    (post,) = await slack.wait_for("chat.postMessage")
+    assert post.body["thread_ts"] == "900.1" and "Critics say" in str(post.body["blocks"])

@@ -14,11 +14,12 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import ClientSession, web
 
 BOT_USER = "UBOT"
+FORM = "application/x-www-form-urlencoded"
 TEAM = "T1"
 
 
@@ -30,6 +31,7 @@ class Call:
     headers: dict[str, str]
     body: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    response: dict[str, Any] = field(default_factory=dict)
 
 
 class FakeSlack:
@@ -41,6 +43,7 @@ class FakeSlack:
         self.admins: set[str] = set()
         self.acks: list[dict[str, Any]] = []
         self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.connected = asyncio.Event()
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base = ""
@@ -48,6 +51,8 @@ class FakeSlack:
     async def __aenter__(self) -> "FakeSlack":
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/respond/{id}", self._respond)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -80,12 +85,14 @@ class FakeSlack:
         if request.content_type == "application/json":
             body = json.loads(raw or "{}")
         else:
-            body = dict(parse_qsl(raw))
-        self.calls.append(Call(method, dict(request.headers), body))
+            body = dict(request.query) | dict(parse_qsl(raw))
+        call = Call(method, dict(request.headers), body)
+        self.calls.append(call)
         if self.faults[method]:
-            status, headers, payload = self.faults[method].pop(0)
-            return web.json_response(payload, status=status, headers=headers)
-        return web.json_response(self._answer(method, body))
+            status, headers, call.response = self.faults[method].pop(0)
+            return web.json_response(call.response, status=status, headers=headers)
+        call.response = self._answer(method, body)
+        return web.json_response(call.response)
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -105,10 +112,16 @@ class FakeSlack:
             return {"ok": True, "url": self.base.replace("http", "ws") + "/socket"}
         return {"ok": True}
 
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A `response_url`: what a slash command answered."""
+        self.calls.append(Call("response_url", dict(request.headers), await request.json()))
+        return web.json_response({"ok": True})
+
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         await socket.send_json({"type": "hello", "num_connections": 1})
+        self.connected.set()
 
         async def send() -> None:
             while True:
@@ -180,16 +193,52 @@ class EventSender:
             "event_time": int(self.clock()),
             "event": event,
         }
-        body = json.dumps(payload)
-        headers = signed_headers(body, secret or self.secret, timestamp or int(self.clock()))
+        headers = {}
         if retry:
             headers["X-Slack-Retry-Num"] = str(retry)
             headers["X-Slack-Retry-Reason"] = "http_timeout"
+        return await self.post(
+            json.dumps(payload), "application/json", headers, secret=secret, timestamp=timestamp
+        )
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        extra: dict[str, str] | None = None,
+        *,
+        secret: str | None = None,
+        timestamp: int | None = None,
+    ) -> int:
+        """POST a signed body to the bot; the HTTP status."""
+        headers = signed_headers(body, secret or self.secret, timestamp or int(self.clock()))
+        headers["Content-Type"] = content_type
+        headers.update(extra or {})
         async with (
             ClientSession() as session,
             session.post(self.url, data=body, headers=headers) as response,
         ):
             return response.status
+
+    async def command(self, text: str, *, user: str, response_url: str) -> int:
+        """A `/sourcecheck` slash command, form-encoded as Slack sends it."""
+        form = {
+            "token": "unused",
+            "team_id": TEAM,
+            "channel_id": "C1",
+            "user_id": user,
+            "command": "/sourcecheck",
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": "trig",
+            "api_app_id": "A1",
+        }
+        return await self.post(urlencode(form), FORM)
+
+    async def interaction(self, payload: dict[str, Any]) -> int:
+        """A button click or shortcut: `payload=<json>`, form-encoded."""
+        base = {"team": {"id": TEAM}, "api_app_id": "A1", "token": "unused", "trigger_id": "t"}
+        return await self.post(urlencode({"payload": json.dumps(base | payload)}), FORM)
 
 
 def message_event(text: str, ts: str, *, user: str = "U1", channel: str = "C1", **extra) -> dict:

@@ -1,0 +1,53 @@
+"""The real bot process in Slack Socket Mode against the local Slack's WebSocket."""
+
+import asyncio
+from pathlib import Path
+
+from tests.conftest import SEEDS
+from tests.fakes.article_server import ArticleServer
+from tests.fakes.bot_process import bot_process, log_tail
+from tests.fakes.slack import TEAM, FakeSlack, block_kit_error, message_event
+
+
+def envelope(envelope_id: str, event: dict, event_id: str, retry: int = 0) -> dict:
+    return {
+        "envelope_id": envelope_id,
+        "type": "events_api",
+        "accepts_response_payload": False,
+        "retry_attempt": retry,
+        "retry_reason": "timeout" if retry else "",
+        "payload": {
+            "team_id": TEAM,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1,
+            "event": event,
+        },
+    }
+
+
+async def test_socket_mode_answers_once_and_acks_every_envelope(tmp_path: Path) -> None:
+    async with FakeSlack() as slack, ArticleServer() as articles:
+        articles.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
+        settings = {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_APP_TOKEN": "xapp-test",
+            "SLACK_API_URL": slack.base + "/api/",
+        }
+        async with bot_process(tmp_path, settings):
+            try:
+                await asyncio.wait_for(slack.connected.wait(), timeout=60)
+            except TimeoutError:
+                raise AssertionError(log_tail(tmp_path)) from None
+            (opened,) = slack.called("apps.connections.open")
+            assert opened.headers["Authorization"] == "Bearer xapp-test"
+            event = message_event(f"see <{articles.url('/a')}>", "700.1")
+            await slack.envelopes.put(envelope("e1", event, "EvS1"))
+            await slack.envelopes.put(envelope("e2", event, "EvS1", retry=1))
+            (post,) = await slack.wait_for("chat.postMessage")
+            assert post.body["thread_ts"] == "700.1" and block_kit_error(post.body) is None
+            await asyncio.sleep(1.5)
+            assert len(slack.called("chat.postMessage")) == 1
+            acked = {a.get("envelope_id") for a in slack.acks}
+            assert {"e1", "e2"} <= acked

@@ -1,0 +1,59 @@
+"""Slack payload decoding and Block Kit limits, without a server."""
+
+from adapters.slack.events import decode_text, incoming, rich_text_links
+from adapters.slack.render import reply_blocks
+from analysis import AnalysisOptions, load_text, report_article
+from bot import Outcome, Reply, ReplyKind
+from tests.fakes.slack import block_kit_error
+
+
+def test_slack_link_syntax_and_entities_are_decoded() -> None:
+    text = "read <https://a.example/x?a=1&amp;b=2|this story> and <@U1> &lt;3"
+    assert decode_text(text) == "read https://a.example/x?a=1&b=2 and <@U1> <3"
+
+
+def test_rich_text_link_elements_are_read() -> None:
+    blocks = [
+        {
+            "type": "rich_text",
+            "elements": [
+                {
+                    "type": "rich_text_section",
+                    "elements": [
+                        {"type": "text", "text": "see "},
+                        {"type": "link", "url": "https://b.example/y", "text": "here"},
+                    ],
+                },
+            ],
+        },
+    ]
+    assert rich_text_links(blocks) == ("https://b.example/y",)
+
+
+def test_only_plain_messages_broadcasts_and_file_shares_count() -> None:
+    base = {"type": "message", "user": "U1", "text": "x", "ts": "1.1", "channel": "C1"}
+    keep = [base, base | {"subtype": "thread_broadcast"}, base | {"subtype": "file_share"}]
+    drop = [
+        base | {"subtype": "message_changed"},
+        base | {"subtype": "bot_message"},
+        base | {"bot_id": "B1"},
+        base | {"user": "UBOT"},
+    ]
+    for event in keep:
+        assert incoming(event, team="T", bot_user="UBOT", event_id="E") is not None
+    for event in drop:
+        assert incoming(event, team="T", bot_user="UBOT", event_id="E") is None
+
+
+def test_a_huge_report_stays_within_slack_limits() -> None:
+    sentences = " ".join(
+        f"The agency paid ${n},000 to contractor {n} for work that every expert doubted."
+        for n in range(1, 120)
+    )
+    report = report_article(load_text(f"Headline {'x' * 300}\n\n{sentences}"), AnalysisOptions())
+    reply = Reply(
+        kind=ReplyKind.ANALYSIS, text="t" * 50_000, outcomes=(Outcome("u", report=report),) * 6
+    )
+    text, blocks = reply_blocks(reply)
+    assert block_kit_error({"text": text, "blocks": blocks}) is None
+    assert blocks[-1]["type"] == "actions"
