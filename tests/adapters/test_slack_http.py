@@ -95,10 +95,13 @@ async def test_a_rate_limited_post_arrives_after_the_wait(world) -> None:
     slack.faults["chat.postMessage"].append(
         (429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"})
     )
+    slack.faults["chat.postMessage"].append((500, {}, {"ok": False, "error": "fatal_error"}))
     await sender.send(message_event(f"<{articles.url('/a')}>", "400.1"))
-    first, second = await slack.wait_for("chat.postMessage", 2)
-    assert second.at - first.at >= 0.9
-    assert second.body["thread_ts"] == "400.1"
+    first, _, third = await slack.wait_for("chat.postMessage", 3)
+    assert third.at - first.at >= 0.9
+    assert third.body["thread_ts"] == "400.1" and third.response["ok"]
+    await asyncio.sleep(1.5)
+    assert len(slack.called("chat.postMessage")) == 3
 
 
 MANY_FLAGS = "".join(
@@ -139,6 +142,31 @@ async def test_slash_commands_are_acked_in_time_and_refuse_non_moderators(world)
     await sender.command(f"check {articles.url('/a')}", user="U1", response_url=respond)
     (post,) = await slack.wait_for("chat.postMessage")
     assert post.body["channel"] == "C1" and "thread_ts" not in post.body
+    every = [
+        "help",
+        "enable",
+        "disable",
+        "mode auto",
+        "sensitivity high",
+        "domains deny x.example",
+        "domains always y.example",
+        "domains remove x.example",
+        "domains list",
+        "mute 5",
+        "unmute",
+        "stats 7",
+        "log 5",
+        "optout",
+        "optin",
+        "dismiss",
+        "nonsense",
+    ]
+    for text in every:
+        started = asyncio.get_running_loop().time()
+        status = await sender.command(text, user="UADMIN", response_url=respond)
+        assert status == 200 and asyncio.get_running_loop().time() - started < 3, text
+    answers = await slack.wait_for("response_url", 2 + len(every))
+    assert all(a.body["text"] for a in answers)
 
 
 async def test_show_all_dismiss_and_source_deletion(world) -> None:
