@@ -3,7 +3,18 @@
 import logging
 import sys
 
-QUIET_LOGGERS = ("httpx", "httpcore", "trafilatura", "htmldate", "courlan", "charset_normalizer")
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "trafilatura",
+    "htmldate",
+    "courlan",
+    "charset_normalizer",
+    "slack_bolt",
+    "slack_sdk",
+    "aiohttp.access",
+    "discord",
+)
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 
 

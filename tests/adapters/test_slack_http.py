@@ -29,6 +29,8 @@ async def world(tmp_path: Path):
             base = f"http://127.0.0.1:{port}"
             await _wait_healthy(base, process, tmp_path)
             yield slack, articles, EventSender(base + "/slack/events", SECRET)
+        log = (tmp_path / "bot.log").read_text(errors="replace")
+        assert "xoxb-test" not in log and SECRET not in log
 
 
 async def _wait_healthy(base: str, process, folder: Path) -> None:
