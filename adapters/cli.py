@@ -4,12 +4,14 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import replace
+from typing import Any
 
 from tqdm import tqdm
 
 from adapters.console import run_console
+from adapters.discord import serve_discord
 from adapters.logs import configure_logging
 from adapters.slack import serve_slack
 from analysis import (
@@ -65,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     configure_logging(settings.log_level)
     if args.command == "console":
-        return asyncio.run(run_bot(replace(settings, slack_bot_token=""), jsonl=args.jsonl))
+        console_only = replace(settings, slack_bot_token="", discord_token="")
+        return asyncio.run(run_bot(console_only, jsonl=args.jsonl))
     if args.command == "run":
         return asyncio.run(run_bot(settings))
     sensitivity = Sensitivity(args.sensitivity) if args.sensitivity else None
@@ -77,13 +80,31 @@ async def run_bot(settings: Settings, *, jsonl: bool = False) -> int:
     """Run the bot with the adapters that have credentials; with none, the console."""
     bot = build_bot(settings)
     try:
-        services = [serve_slack(bot, settings)] if settings.slack_bot_token else []
+        services = {}
+        if settings.slack_bot_token:
+            services["slack"] = serve_slack(bot, settings)
+        if settings.discord_token:
+            services["discord"] = serve_discord(bot, settings)
         if not services:
             return await run_console(bot, sys.stdin, sys.stdout, jsonl=jsonl)
-        await asyncio.gather(*services)
-        return EXIT_OK
+        return await _watch(services)
     finally:
         bot.close()
+
+
+async def _watch(services: dict[str, Coroutine[Any, Any, None]]) -> int:
+    """Run the adapters together; if one stops or fails, stop all and exit with an error,
+    rather than idle with a dead connection."""
+    tasks = {asyncio.create_task(coro, name=name): name for name, coro in services.items()}
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        error = task.exception()
+        reason = f"{type(error).__name__}: {error}" if error else "it stopped"
+        print(f"sourcecheck: the {tasks[task]} adapter failed ({reason})", file=sys.stderr)
+    return EXIT_FAILED
 
 
 async def run_analyze(

@@ -37,6 +37,10 @@ class Settings:
     slack_signing_secret: str = field(default="", repr=False)
     slack_api_url: str = ""
     slack_moderators: tuple[str, ...] = ()
+    discord_token: str = field(default="", repr=False)
+    discord_api_url: str = ""
+    discord_gateway_url: str = ""
+    discord_shards: str = "1"
 
     def analysis_options(self, sensitivity: Sensitivity | None = None) -> AnalysisOptions:
         """The analysis core's options for these settings."""
@@ -84,7 +88,18 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         slack_signing_secret=values.get("SLACK_SIGNING_SECRET", "").strip(),
         slack_api_url=values.get("SLACK_API_URL", "").strip(),
         slack_moderators=_words(values.get("SOURCECHECK_SLACK_MODERATORS", "")),
+        discord_token=values.get("DISCORD_TOKEN", "").strip(),
+        discord_api_url=values.get("DISCORD_API_URL", "").strip().rstrip("/"),
+        discord_gateway_url=values.get("DISCORD_GATEWAY_URL", "").strip(),
+        discord_shards=_shards(values.get("SOURCECHECK_DISCORD_SHARDS", "")),
     )
+
+
+def _shards(raw: str) -> str:
+    value = raw.strip().lower() or "1"
+    if value != "auto" and not (value.isdigit() and int(value) > 0):
+        raise SettingsError(f"SOURCECHECK_DISCORD_SHARDS must be a number or auto, not {raw!r}")
+    return value
 
 
 def _words(raw: str) -> tuple[str, ...]:

@@ -1,0 +1,313 @@
+"""The Discord adapter on discord.py 2.x: messages in, embed replies in threads out.
+
+All decisions are the core's. This module creates a thread on the message (or answers in the
+thread it is in, or replies to it where threads are not allowed), never pings anyone, keeps
+link previews out of its replies, offers the `/sourcecheck` command group and the "Check
+sources" message command, and deletes its reply when the source message goes.
+"""
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import Literal
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord.events import PLATFORM, decode_text, incoming
+from adapters.discord.render import ALL_FLAGS, DISMISS, SHOW_ALL, reply_embeds
+from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings
+
+log = logging.getLogger(__name__)
+
+THREAD_EXISTS = 160004
+MISSING_PERMISSIONS = 50013
+COMMANDS_HASH = "discord.commands.sha256"
+NONE = discord.AllowedMentions.none()
+
+
+class ReplyButtons(discord.ui.View):
+    """Show all and Dismiss under every reply; persistent (stable ids, no timeout)."""
+
+    def __init__(self, adapter: "DiscordAdapter", *, show_all: bool = True) -> None:
+        super().__init__(timeout=None)
+        self.adapter = adapter
+        if not show_all:
+            self.remove_item(self.show_all)
+
+    @discord.ui.button(label="Show all", style=discord.ButtonStyle.secondary, custom_id=SHOW_ALL)
+    async def show_all(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Every flagged assertion, to the asking user only."""
+        await self.adapter.show_all(interaction)
+
+    @discord.ui.button(label="Dismiss", style=discord.ButtonStyle.secondary, custom_id=DISMISS)
+    async def dismiss(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Remove the reply (the poster or a moderator)."""
+        await self.adapter.dismiss(interaction)
+
+
+class DiscordAdapter:
+    """Holds the client, its command tree, and the bot."""
+
+    def __init__(self, bot: Bot, settings: Settings) -> None:
+        self.bot = bot
+        self.settings = settings
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.message_content = True
+        options = {"intents": intents, "allowed_mentions": NONE}
+        if settings.discord_shards == "auto":
+            self.client: discord.Client = discord.AutoShardedClient(**options)
+        elif int(settings.discord_shards) > 1:
+            self.client = discord.AutoShardedClient(
+                shard_count=int(settings.discord_shards), **options
+            )
+        else:
+            self.client = discord.Client(**options)
+        self.tree = app_commands.CommandTree(self.client)
+        self.client.setup_hook = self._setup_hook
+        self.client.event(self.on_message)
+        self.client.event(self.on_raw_message_delete)
+        self._register_commands()
+
+    async def _setup_hook(self) -> None:
+        self.client.add_view(ReplyButtons(self))
+        await self._sync_commands()
+
+    async def _sync_commands(self) -> None:
+        """Sync the command tree only when it changed since the last sync."""
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        if self.bot.store.get_meta(COMMANDS_HASH) == digest:
+            return
+        await self.tree.sync()
+        self.bot.store.set_meta(COMMANDS_HASH, digest)
+        log.info("discord.commands_synced")
+
+    # Messages
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A new message: answer it in a thread if the core says so."""
+        assert self.client.user is not None
+        request = incoming(message, self.client.user, moderator=False)
+        if request is None:
+            return
+        reply = await self.bot.on_message(request)
+        if reply is None:
+            return
+        try:
+            sent = await self._post(message, reply)
+        except discord.HTTPException as error:
+            log.warning("discord.post_failed", extra={"status": error.status, "code": error.code})
+            self.bot.undelivered(request)
+            return
+        self.bot.delivered(request, _reply_id(sent) if sent else None)
+
+    async def _post(self, message: discord.Message, reply: Reply) -> discord.Message | None:
+        content, embeds, cut = reply_embeds(reply)
+        view = ReplyButtons(self, show_all=cut) if embeds else discord.utils.MISSING
+        channel = message.channel
+        if not isinstance(channel, discord.Thread):
+            try:
+                channel = await message.create_thread(name=_thread_name(reply))
+            except discord.HTTPException as error:
+                if error.code == THREAD_EXISTS:
+                    return None
+                if error.status not in (400, 403) and error.code != MISSING_PERMISSIONS:
+                    raise
+                return await message.reply(
+                    content or None,
+                    embeds=embeds,
+                    view=view,
+                    allowed_mentions=NONE,
+                    mention_author=False,
+                )
+        return await channel.send(content or None, embeds=embeds, view=view, allowed_mentions=NONE)
+
+    async def on_raw_message_delete(self, event: discord.RawMessageDeleteEvent) -> None:
+        """A source message was deleted: delete our reply too."""
+        record = self.bot.source_deleted(
+            PLATFORM, str(event.guild_id), str(event.channel_id), str(event.message_id)
+        )
+        if record is not None:
+            channel_id, message_id = record.reply_id.split(":")
+            try:
+                await self.client.http.delete_message(int(channel_id), int(message_id))
+            except discord.HTTPException:
+                log.info("discord.reply_already_gone")
+
+    # Buttons
+
+    async def show_all(self, interaction: discord.Interaction) -> None:
+        """The full list of flags, ephemeral, from the report cache."""
+        source = (
+            interaction.message.embeds[0].url
+            if interaction.message and interaction.message.embeds
+            else None
+        )
+        report = self.bot.cached_report(source) if source else None
+        if report is None:
+            await interaction.response.send_message(
+                "That report has expired. `/sourcecheck check` makes a new one.", ephemeral=True
+            )
+            return
+        full = Reply(kind=ReplyKind.ANALYSIS, text="", outcomes=(Outcome(source, report=report),))
+        _, embeds, _ = reply_embeds(full, flags_shown=ALL_FLAGS)
+        await interaction.response.send_message(embeds=embeds, ephemeral=True)
+
+    async def dismiss(self, interaction: discord.Interaction) -> None:
+        """Delete our reply if the poster or a moderator asks."""
+        reply = interaction.message
+        actor = self._actor(interaction, "")
+        record = None
+        if reply is not None:
+            channels = {str(interaction.channel_id)}
+            parent = getattr(interaction.channel, "parent_id", None)
+            if parent:
+                channels.add(str(parent))
+            for channel in channels:
+                record = record or self.bot.store.reply_by_id(
+                    PLATFORM, actor.workspace, channel, _reply_id(reply)
+                )
+        record, text = self.bot.dismiss(actor, record)
+        if record is None:
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        await interaction.response.send_message(text, ephemeral=True)
+        assert reply is not None
+        await reply.delete()
+
+    # Commands
+
+    def _register_commands(self) -> None:
+        group = app_commands.Group(name="sourcecheck", description="Check sources in articles")
+        adapter = self
+
+        @group.command(name="check", description="Analyse a link or pasted text now")
+        async def check(interaction: discord.Interaction, target: str) -> None:
+            await adapter._command(interaction, f"check {target}", public=True)
+
+        @group.command(name="help", description="What sourcecheck can do")
+        async def help_(interaction: discord.Interaction) -> None:
+            await adapter._command(interaction, "help")
+
+        @group.command(name="stats", description="Links analysed and flagged")
+        async def stats(interaction: discord.Interaction, days: int = 30) -> None:
+            await adapter._command(interaction, f"stats {days}")
+
+        @group.command(name="optout", description="Leave my messages alone")
+        async def optout(interaction: discord.Interaction) -> None:
+            await adapter._command(interaction, "optout")
+
+        @group.command(name="optin", description="Check links in my messages again")
+        async def optin(interaction: discord.Interaction) -> None:
+            await adapter._command(interaction, "optin")
+
+        @group.command(name="enable", description="Turn sourcecheck on here")
+        @app_commands.default_permissions(manage_messages=True)
+        async def enable(interaction: discord.Interaction) -> None:
+            await adapter._command(interaction, "enable")
+
+        @group.command(name="disable", description="Turn sourcecheck off here")
+        @app_commands.default_permissions(manage_messages=True)
+        async def disable(interaction: discord.Interaction) -> None:
+            await adapter._command(interaction, "disable")
+
+        @group.command(name="mode", description="Every link, or only when mentioned")
+        @app_commands.default_permissions(manage_messages=True)
+        async def mode(interaction: discord.Interaction, mode: Literal["auto", "mention"]) -> None:
+            await adapter._command(interaction, f"mode {mode}")
+
+        @group.command(name="sensitivity", description="How readily claims are flagged here")
+        @app_commands.default_permissions(manage_messages=True)
+        async def sensitivity(
+            interaction: discord.Interaction, level: Literal["low", "medium", "high"]
+        ) -> None:
+            await adapter._command(interaction, f"sensitivity {level}")
+
+        @group.command(name="domains", description="Deny, always analyse, or list domains")
+        @app_commands.default_permissions(manage_messages=True)
+        async def domains(
+            interaction: discord.Interaction,
+            action: Literal["deny", "always", "remove", "list"],
+            domain: str = "",
+        ) -> None:
+            await adapter._command(interaction, f"domains {action} {domain}".strip())
+
+        @group.command(name="mute", description="Pause sourcecheck here for some minutes")
+        @app_commands.default_permissions(manage_messages=True)
+        async def mute(interaction: discord.Interaction, minutes: int) -> None:
+            await adapter._command(interaction, f"mute {minutes}")
+
+        @group.command(name="unmute", description="End a pause")
+        @app_commands.default_permissions(manage_messages=True)
+        async def unmute(interaction: discord.Interaction) -> None:
+            await adapter._command(interaction, "unmute")
+
+        @group.command(name="log", description="The audit log")
+        @app_commands.default_permissions(manage_messages=True)
+        async def log_(interaction: discord.Interaction, count: int = 10) -> None:
+            await adapter._command(interaction, f"log {count}")
+
+        async def check_message(interaction: discord.Interaction, message: discord.Message) -> None:
+            await adapter._command(
+                interaction, f"check {decode_text(message.content)}", public=True
+            )
+
+        self.tree.add_command(group)
+        self.tree.add_command(
+            app_commands.ContextMenu(name="Check sources", callback=check_message)
+        )
+
+    async def _command(
+        self, interaction: discord.Interaction, text: str, public: bool = False
+    ) -> None:
+        """Defer at once, run the core's command, then follow up (ephemeral for settings)."""
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+        reply = await self.bot.on_command(self._actor(interaction, text), "/sourcecheck " + text)
+        content, embeds, _ = reply_embeds(reply)
+        await interaction.followup.send(
+            content or (None if embeds else "Done."),
+            embeds=embeds,
+            ephemeral=not public or reply.ephemeral,
+            allowed_mentions=NONE,
+        )
+
+    def _actor(self, interaction: discord.Interaction, text: str) -> Incoming:
+        permissions = interaction.permissions
+        return Incoming(
+            platform=PLATFORM,
+            workspace=str(interaction.guild_id),
+            channel=str(interaction.channel_id),
+            message_id=f"interaction:{interaction.id}",
+            author=str(interaction.user.id),
+            text=text,
+            is_moderator=permissions.manage_messages or permissions.manage_guild,
+        )
+
+
+def _thread_name(reply: Reply) -> str:
+    title = reply.reports[0].title if reply.reports else None
+    return (title or "sourcecheck")[:100]
+
+
+def _reply_id(message: discord.Message) -> str:
+    return f"{message.channel.id}:{message.id}"
+
+
+async def serve_discord(bot: Bot, settings: Settings) -> None:
+    """Run the Discord adapter until it stops; raise if its connection ends unexpectedly."""
+    if settings.discord_api_url:
+        Route.BASE = settings.discord_api_url
+    if settings.discord_gateway_url:
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    adapter = DiscordAdapter(bot, settings)
+    async with adapter.client:
+        connection = asyncio.create_task(adapter.client.start(settings.discord_token))
+        await connection
+    raise RuntimeError("the Discord connection closed")

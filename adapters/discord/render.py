@@ -1,0 +1,86 @@
+"""Replies as Discord embeds, always within Discord's limits, with Show all and Dismiss."""
+
+import discord
+
+from bot import Digest, Reply
+
+TITLE = 256
+DESCRIPTION = 4096
+FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+TOTAL = 6000
+EMBEDS = 10
+FLAGS_SHOWN = 10
+ALL_FLAGS = 24
+SHOW_ALL = "sourcecheck:show_all"
+DISMISS = "sourcecheck:dismiss"
+
+
+def reply_embeds(
+    reply: Reply, *, flags_shown: int = FLAGS_SHOWN
+) -> tuple[str, list[discord.Embed], bool]:
+    """Plain content (errors, command answers), the embeds, and whether anything was cut."""
+    if not reply.reports:
+        return _clip(reply.text, 2000), [], False
+    embeds, notes, cut = [], [], False
+    for outcome in reply.outcomes:
+        if outcome.report is None:
+            message = outcome.error.message if outcome.error else "no report"
+            notes.append(f"I couldn't analyse <{outcome.target}>: {message}")
+            continue
+        digest = Digest.of(outcome.report).cut(min(flags_shown, FIELDS - 1), FIELD_VALUE - 100)
+        cut |= digest.omitted > 0
+        embeds.append(digest_embed(digest))
+    return _clip("\n".join(notes), 2000), _within_total(embeds[:EMBEDS]), cut
+
+
+def digest_embed(digest: Digest) -> discord.Embed:
+    """One report: title, summary, one field per flag, sources and counts in the footer."""
+    summary = " ".join(digest.summary) or "No summary."
+    embed = discord.Embed(
+        title=_clip(digest.title, TITLE),
+        url=digest.url or None,
+        description=_clip(_no_unfurl(summary), DESCRIPTION),
+    )
+    for number, flag in enumerate(digest.flags, 1):
+        value = f"“{flag.text}”\n*{'; '.join(flag.reasons)}*"
+        embed.add_field(
+            name=f"{number}. {flag.status}", value=_clip(value, FIELD_VALUE), inline=False
+        )
+    if digest.omitted:
+        embed.add_field(name="…", value=f"and {digest.omitted} more", inline=False)
+    stats = digest.stats
+    sources = ", ".join(digest.sources) or "none"
+    embed.set_footer(
+        text=_clip(
+            f"Sources named: {sources} · {stats.claims} claims, {stats.sourced} sourced, "
+            f"{stats.unsourced} no source given, {stats.vague} vague "
+            f"(sensitivity {digest.sensitivity})",
+            2048,
+        )
+    )
+    return embed
+
+
+def _within_total(embeds: list[discord.Embed]) -> list[discord.Embed]:
+    kept, total = [], 0
+    for embed in embeds:
+        while len(embed) + total > TOTAL and embed.fields:
+            embed.remove_field(len(embed.fields) - 1)
+        if len(embed) + total > TOTAL:
+            break
+        kept.append(embed)
+        total += len(embed)
+    return kept
+
+
+def _no_unfurl(text: str) -> str:
+    """Wrap bare links in <...> so Discord shows no preview for them."""
+    return " ".join(
+        f"<{w}>" if w.startswith(("http://", "https://")) else w for w in text.split(" ")
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
