@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import replace
@@ -26,6 +27,8 @@ from analysis import (
     report_articles,
 )
 from bot import Settings, SettingsError, build_bot, load_settings
+
+log = logging.getLogger("sourcecheck")
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -103,6 +106,7 @@ async def _watch(services: dict[str, Coroutine[Any, Any, None]]) -> int:
     for task in done:
         error = task.exception()
         reason = f"{type(error).__name__}: {error}" if error else "it stopped"
+        log.error("adapter.failed", extra={"adapter": tasks[task]}, exc_info=error)
         print(f"sourcecheck: the {tasks[task]} adapter failed ({reason})", file=sys.stderr)
     return EXIT_FAILED
 
