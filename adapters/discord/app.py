@@ -175,12 +175,9 @@ class DiscordAdapter:
                     PLATFORM, actor.workspace, channel, _reply_id(reply)
                 )
         record, text = self.bot.dismiss(actor, record)
-        if record is None:
-            await interaction.response.send_message(text, ephemeral=True)
-            return
         await interaction.response.send_message(text, ephemeral=True)
-        assert reply is not None
-        await reply.delete()
+        if record is not None and reply is not None:
+            await reply.delete()
 
     # Commands
 

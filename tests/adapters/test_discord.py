@@ -1,6 +1,7 @@
 """The real bot process (`sourcecheck run`) against the local Discord."""
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,15 @@ from tests.fakes.article_server import ArticleServer
 from tests.fakes.bot_process import bot_process, log_tail
 from tests.fakes.discord import (
     CHANNEL,
+    GUILD,
     NO_THREADS,
     THREAD,
     FakeDiscord,
     embed_error,
+    interaction,
     message_payload,
+    slash,
+    thread,
     user,
 )
 
@@ -72,5 +77,163 @@ async def test_in_a_thread_the_reply_stays_there_and_no_permission_means_a_plain
     await discord.wait_for("POST", f"/channels/{THREAD}/messages")
     assert discord.called("POST", f"/channels/{THREAD}/messages/") == []
     message_id = await say(discord, articles.url("/a"), channel=NO_THREADS)
-    (reply,) = await discord.wait_for("POST", f"/channels/{NO_THREADS}/messages", 2)[-1:]
-    assert reply.body["message_reference"]["message_id"] == message_id
+    *_, reply = await discord.wait_for("POST", f"/channels/{NO_THREADS}/messages")
+    assert str(reply.body["message_reference"]["message_id"]) == message_id
+
+
+def check_options(target: str) -> list[dict]:
+    return [
+        {"name": "check", "type": 1, "options": [{"name": "target", "type": 3, "value": target}]}
+    ]
+
+
+async def test_check_is_deferred_then_followed_up_and_the_context_menu_does_the_same(
+    world,
+) -> None:
+    discord, articles = world
+    interaction_id = discord.snowflake()
+    payload = slash(interaction_id, check_options(articles.url("/a")), permissions=EVERYONE)
+    await discord.dispatch("INTERACTION_CREATE", payload)
+    (callback,) = await discord.wait_for("POST", f"/interactions/{interaction_id}/")
+    assert callback.body["type"] == 5
+    (followup,) = await discord.wait_for("POST", "/webhooks/")
+    assert followup.at > callback.at and embed_error(followup.body["embeds"]) is None
+    assert any("Critics say" in f["value"] for f in followup.body["embeds"][0]["fields"])
+
+    source_id = discord.snowflake()
+    source = message_payload(source_id, CHANNEL, MEMBER, f"old news {articles.url('/a')}")
+    menu_id = discord.snowflake()
+    data = {
+        "id": "2",
+        "name": "Check sources",
+        "type": 3,
+        "target_id": source_id,
+        "resolved": {"messages": {source_id: source}},
+    }
+    await discord.dispatch("INTERACTION_CREATE", interaction(menu_id, data, permissions=EVERYONE))
+    await discord.wait_for("POST", f"/interactions/{menu_id}/")
+    _, second = await discord.wait_for("POST", "/webhooks/", 2)
+    assert second.body["embeds"]
+
+
+async def test_a_member_without_manage_messages_cannot_change_settings(world) -> None:
+    discord, articles = world
+    interaction_id = discord.snowflake()
+    disable = [{"name": "disable", "type": 1, "options": []}]
+    await discord.dispatch(
+        "INTERACTION_CREATE", slash(interaction_id, disable, permissions=EVERYONE)
+    )
+    (followup,) = await discord.wait_for("POST", "/webhooks/")
+    assert "Only moderators" in followup.body["content"]
+    assert followup.body.get("flags", 0) & 64  # ephemeral
+    message_id = await say(discord, articles.url("/a"))
+    await discord.wait_for("POST", f"/channels/{message_id}/messages")
+
+    moderator_id = discord.snowflake()
+    await discord.dispatch(
+        "INTERACTION_CREATE", slash(moderator_id, disable, permissions=MODERATOR)
+    )
+    _, accepted = await discord.wait_for("POST", "/webhooks/", 2)
+    assert "off" in accepted.body["content"]
+
+
+async def test_a_rate_limited_reply_arrives_after_the_wait(world) -> None:
+    discord, articles = world
+    discord.faults["POST messages"].append(
+        (
+            429,
+            {"Retry-After": "1", "Via": "1.1 google", "X-RateLimit-Scope": "user"},
+            {"message": "You are being rate limited.", "retry_after": 1.0, "global": False},
+        )
+    )
+    message_id = await say(discord, articles.url("/a"))
+    limited, reply = await discord.wait_for("POST", f"/channels/{message_id}/messages", 2)
+    assert limited.response["retry_after"] == 1.0
+    assert reply.at - limited.at >= 0.9 and reply.body["embeds"]
+
+
+async def test_two_shards_both_identify(tmp_path: Path) -> None:
+    async with FakeDiscord(shards=2) as discord:
+        settings = {
+            "DISCORD_TOKEN": "discord-test-token",
+            "DISCORD_API_URL": discord.base + "/api/v10",
+            "DISCORD_GATEWAY_URL": discord.gateway_url,
+            "SOURCECHECK_DISCORD_SHARDS": "2",
+        }
+        async with bot_process(tmp_path, settings) as process:
+            for _ in range(600):
+                if len(discord.identified) >= 2 or process.returncode is not None:
+                    break
+                await asyncio.sleep(0.1)
+            assert sorted(i["shard"] for i in discord.identified) == [[0, 2], [1, 2]], log_tail(
+                tmp_path
+            )
+
+
+async def test_a_dead_connection_stops_the_bot_with_an_error(tmp_path: Path) -> None:
+    async with FakeDiscord() as discord:
+        settings = {
+            "DISCORD_TOKEN": "bad-token",
+            "DISCORD_API_URL": discord.base + "/api/v10",
+            "DISCORD_GATEWAY_URL": discord.gateway_url,
+        }
+        async with bot_process(tmp_path, settings) as process:
+            code = await asyncio.wait_for(process.wait(), timeout=60)
+        assert code != 0
+        assert "discord adapter failed" in log_tail(tmp_path)
+
+
+def button(interaction_id: str, custom_id: str, reply: dict, clicker: dict, permissions: str):
+    """A click on one of our reply's buttons, inside the thread the reply is in."""
+    payload = interaction(
+        interaction_id,
+        {"custom_id": custom_id, "component_type": 2},
+        permissions=permissions,
+        channel=reply["channel_id"],
+        member=clicker,
+        kind=3,
+        message=reply,
+    )
+    payload["channel"] = {**thread(reply["channel_id"], CHANNEL, "t"), "permissions": permissions}
+    return payload
+
+
+async def test_show_all_dismiss_and_a_deleted_source(world) -> None:
+    discord, articles = world
+    message_id = await say(discord, articles.url("/a"))
+    (posted,) = await discord.wait_for("POST", f"/channels/{message_id}/messages")
+    reply = posted.response
+    assert [c["custom_id"] for row in reply["components"] for c in row["components"]] == [
+        "sourcecheck:dismiss"
+    ]  # nothing was cut, so no Show all
+
+    show = discord.snowflake()
+    await discord.dispatch(
+        "INTERACTION_CREATE", button(show, "sourcecheck:show_all", reply, MEMBER, EVERYONE)
+    )
+    (shown,) = await discord.wait_for("POST", f"/interactions/{show}/")
+    assert shown.body["type"] == 4 and shown.body["data"]["flags"] & 64
+    assert "Critics say" in json.dumps(shown.body["data"]["embeds"])
+
+    stranger = discord.snowflake()
+    other = user("43", "stranger")
+    await discord.dispatch(
+        "INTERACTION_CREATE", button(stranger, "sourcecheck:dismiss", reply, other, EVERYONE)
+    )
+    (refused,) = await discord.wait_for("POST", f"/interactions/{stranger}/")
+    assert "Only the person who posted" in refused.body["data"]["content"]
+    assert discord.called("DELETE", "/channels/") == []
+
+    poster = discord.snowflake()
+    await discord.dispatch(
+        "INTERACTION_CREATE", button(poster, "sourcecheck:dismiss", reply, MEMBER, EVERYONE)
+    )
+    (deleted,) = await discord.wait_for("DELETE", "/channels/")
+    assert deleted.path == f"/channels/{message_id}/messages/{reply['id']}"
+
+    source_id = await say(discord, f"again {articles.url('/a')}", channel=NO_THREADS)
+    *_, second = await discord.wait_for("POST", f"/channels/{NO_THREADS}/messages")
+    delete = {"id": source_id, "channel_id": NO_THREADS, "guild_id": GUILD}
+    await discord.dispatch("MESSAGE_DELETE", delete)
+    _, gone = await discord.wait_for("DELETE", "/channels/", 2)
+    assert gone.path == f"/channels/{NO_THREADS}/messages/{second.response['id']}"

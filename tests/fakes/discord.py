@@ -4,7 +4,8 @@ REST at `/api/v10/...`, gateway at `/gateway` (HELLO, IDENTIFY, READY, GUILD_CRE
 heartbeats, dispatches). Threads get the id of their message, and a second thread on one
 message fails with 160004; channels can be set to refuse threads (50013); embeds beyond
 Discord's limits get 400 (50035); faults (429 with Retry-After and Via) can be scripted.
-Every request is recorded.
+Every request is recorded. Faults are keyed by method and the path's last segment
+("POST messages", "POST threads").
 """
 
 import asyncio
@@ -160,6 +161,9 @@ class FakeDiscord:
                 await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif payload["op"] == 2:
                 self.identified.append(payload["d"])
+                if payload["d"].get("token") == "bad-token":
+                    await socket.close(code=4004, message=b"Authentication failed.")
+                    break
                 await self._ready(socket, payload["d"].get("shard") or [0, 1])
         return socket
 
@@ -195,7 +199,7 @@ class FakeDiscord:
             body = {"multipart": True}
         call = Call(request.method, path, body)
         self.calls.append(call)
-        key = f"{request.method} {path.split('/')[1]}"
+        key = f"{request.method} {path.rstrip('/').split('/')[-1]}"
         if self.faults[key]:
             status, headers, payload = self.faults[key].pop(0)
             call.response = payload
@@ -486,6 +490,7 @@ def interaction(
         "locale": "en-US",
         "guild_locale": "en-US",
         "entitlements": [],
+        "attachment_size_limit": 10485760,
         "authorizing_integration_owners": {"0": GUILD},
         "context": 0,
     }
