@@ -7,6 +7,7 @@ they embed. Hosts spelled as numbers the way browsers accept them (`2130706433`,
 """
 
 import ipaddress
+import urllib.parse
 from dataclasses import dataclass, field
 
 import httpx
@@ -174,6 +175,7 @@ def parse_url(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url.strip())
     except (httpx.InvalidURL, TypeError, ValueError):
+        _refuse_inside_spelling(url)
         raise AnalysisError(ErrorCode.INVALID_URL, "That does not look like a web link.") from None
     if parsed.scheme not in ALLOWED_SCHEMES:
         raise AnalysisError(ErrorCode.INVALID_URL, "Only http and https links can be checked.")
@@ -188,6 +190,17 @@ def parse_url(url: str) -> httpx.URL:
             ErrorCode.BLOCKED_ADDRESS, "That link points to a port web pages are not served on."
         )
     return parsed
+
+
+def _refuse_inside_spelling(url: str) -> None:
+    """Links httpx cannot parse but browsers open (`http://0177.0.0.1/`): blocked if inside."""
+    try:
+        host = urllib.parse.urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return
+    address = literal_address(host)
+    if address is not None and not is_public_address(address):
+        raise _BLOCKED
 
 
 def literal_address(host: str) -> IPAddress | None:
