@@ -121,15 +121,23 @@ def _join_segments(
     return stripped, [(a, min(b, len(stripped)), u) for a, b, u in links]
 
 
+MIN_PAGE_WORDS = 30  # fewer words on a fetched page: no article (a login wall, an error page)
+
+
 def extract_page(page: FetchedPage) -> Article:
     """Extract the article from a fetched page (HTML or plain text).
 
-    Raises AnalysisError(not_an_article) when no article text is found.
+    Raises AnalysisError(not_an_article) when no article text is found, or too little to be
+    one (a login wall, a cookie notice, an error page).
     """
     text = decode_page(page.body, page.charset, page.media_type)
     if page.media_type == "text/plain":
-        return extract_text(text, url=page.url)
-    return extract_html(text, url=page.url)
+        article = extract_text(text, url=page.url)
+    else:
+        article = extract_html(text, url=page.url)
+    if len(article.body.split()) < MIN_PAGE_WORDS:
+        raise _no_article()
+    return article
 
 
 def extract_html(html: str, url: str | None = None) -> Article:
