@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 SEED := seeds/000_942a618684aacc33.txt
 
-.PHONY: run test lint eval bench train setup clean
+.PHONY: run test lint eval bench load train setup clean
 
 run: $(STAMP)
 	$(BIN)/sourcecheck run
@@ -21,6 +21,10 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python tools/evaluate.py --shared $(SHARED)
+
+load: $(STAMP)
+	$(BIN)/python -m tools.load --shared $(SHARED)
+	$(BIN)/python -m tools.load --shared $(SHARED) --kill
 
 train: $(STAMP)
 	$(BIN)/python tools/train.py --shared $(SHARED)

@@ -12,9 +12,10 @@ from typing import Any
 from tqdm import tqdm
 
 from adapters.console import run_console
-from adapters.discord import serve_discord
+from adapters.discord import DiscordAdapter
+from adapters.http import serve_http
 from adapters.logs import configure_logging
-from adapters.slack import serve_slack
+from adapters.slack import SlackAdapter
 from analysis import (
     AnalysisError,
     AnalysisOptions,
@@ -27,6 +28,7 @@ from analysis import (
     report_articles,
 )
 from bot import Settings, SettingsError, build_bot, load_settings
+from bot.metrics import watch_loop_lag
 
 log = logging.getLogger("sourcecheck")
 
@@ -83,13 +85,17 @@ async def run_bot(settings: Settings, *, jsonl: bool = False) -> int:
     """Run the bot with the adapters that have credentials; with none, the console."""
     bot = build_bot(settings)
     try:
-        services = {}
+        adapters: dict[str, SlackAdapter | DiscordAdapter] = {}
         if settings.slack_bot_token:
-            services["slack"] = serve_slack(bot, settings)
+            adapters["slack"] = SlackAdapter(bot, settings)
         if settings.discord_token:
-            services["discord"] = serve_discord(bot, settings)
-        if not services:
+            adapters["discord"] = DiscordAdapter(bot, settings)
+        if not adapters:
             return await run_console(bot, sys.stdin, sys.stdout, jsonl=jsonl)
+        routes = [route for adapter in adapters.values() for route in adapter.web_routes()]
+        services = {name: adapter.serve() for name, adapter in adapters.items()}
+        services["http"] = serve_http(settings, bot.health, routes)
+        services["loop lag"] = watch_loop_lag()
         return await _watch(services)
     finally:
         bot.close()

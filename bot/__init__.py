@@ -3,6 +3,7 @@
 from bot.commands import Command, CommandError, parse
 from bot.core import Bot
 from bot.digest import Digest, Flag
+from bot.health import Health, Status
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import ChannelSettings, ReplyRecord, Store
@@ -16,6 +17,7 @@ __all__ = [
     "CommandError",
     "Digest",
     "Flag",
+    "Health",
     "Incoming",
     "Outcome",
     "Reply",
@@ -23,6 +25,7 @@ __all__ = [
     "ReplyRecord",
     "Settings",
     "SettingsError",
+    "Status",
     "Store",
     "build_bot",
     "load_settings",

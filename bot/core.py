@@ -7,9 +7,12 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import asdict, replace
 
 from analysis import AnalysisError, Report, render_text
+from bot import metrics
 from bot.commands import Command, CommandError, Commands, parse
+from bot.health import Health
 from bot.links import domain_matches, domain_of, find_links, word_count
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
 from bot.settings import Settings
@@ -42,23 +45,36 @@ class Bot:
         self.commands = Commands(store, clock)
         self.run_id = uuid.uuid4().hex
         self._in_flight: dict[str, asyncio.Future[Report]] = {}
+        self.health = Health()
 
     # Messages
 
     async def on_message(self, message: Incoming) -> Reply | None:
         """The reply a message deserves, or None. The caller posts it and then calls
         `delivered()` (or `undelivered()` if posting failed)."""
+        metrics.EVENTS.labels(message.platform).inc()
         targets = self._targets(message)
         if not targets:
             return None
         if not self.store.claim(message.platform, _keys(message), self.run_id):
             log.info("message.duplicate", extra={"platform": message.platform})
+            metrics.DUPLICATES.labels(message.platform).inc()
             return None
+        if not any(map(_is_text, targets)):
+            held = replace(message, text="", links=tuple(targets))
+            self.store.hold(message.platform, _keys(message)[0], self.run_id, _to_json(held))
         return await self._answer(message, targets)
+
+    def unfinished(self, platform: str) -> list[Incoming]:
+        """Messages with links that an earlier run claimed and never answered (it was
+        killed): the adapter answers them through `on_message`, as if they had just come."""
+        return [_from_json(held) for held in self.store.unfinished(platform, self.run_id)]
 
     def delivered(self, message: Incoming, reply_id: str | None) -> None:
         """The reply to `message` was posted (as `reply_id`, when there is one)."""
         self.store.finish(message.platform, _keys(message))
+        metrics.ANSWERED.labels(message.platform).inc()
+        metrics.REPLY_SECONDS.observe(time.monotonic() - message.received)
         if reply_id is not None:
             record = ReplyRecord(
                 message.channel,
@@ -163,8 +179,12 @@ class Bot:
         return []
 
     async def _answer(self, message: Incoming, targets: list[str]) -> Reply:
-        if not self.pool.reserve(len(targets)):
+        """Analyse the targets; only those not cached nor already being analysed take a
+        place in the pool, so a burst of one popular link never makes the bot "busy"."""
+        places = len([t for t in targets if self._needs_analysis(t)])
+        if not self.pool.reserve(places):
             self.store.finish(message.platform, _keys(message))
+            metrics.BUSY.inc()
             return Reply(kind=ReplyKind.NOTICE, text=BUSY, ephemeral=False)
         try:
             channel = self.store.channel(message.platform, message.workspace, message.channel)
@@ -172,19 +192,29 @@ class Bot:
                 *(self._outcome(message, target, channel) for target in targets)
             )
         finally:
-            self.pool.release(len(targets))
+            self.pool.release(places)
         return _reply(list(outcomes))
 
+    def _needs_analysis(self, target: str) -> bool:
+        if _is_text(target):
+            return True
+        return target not in self._in_flight and self.cached_report(target) is None
+
     async def _outcome(self, message: Incoming, target: str, channel: ChannelSettings) -> Outcome:
-        is_text = not target.startswith(("http://", "https://"))
+        is_text = _is_text(target)
         label = PASTED if is_text else target
         sensitivity = channel.sensitivity or self.settings.sensitivity
         try:
             report, cached = await self._report(target, is_text)
         except AnalysisError as error:
             log.info("analysis.error", extra={"code": str(error.code)})
+            metrics.ERRORS.labels(str(error.code)).inc()
+            metrics.ANALYSES.labels("error").inc()
             return Outcome(label, error=error)
+        metrics.ANALYSES.labels("ok").inc()
+        metrics.CACHE_HITS.inc(cached)
         report = report.with_sensitivity(sensitivity)
+        metrics.FLAGS.inc(report.stats.flagged)
         domain = "pasted text" if is_text else domain_of(target)
         self.store.count_analysis(
             message.platform,
@@ -233,6 +263,22 @@ class Bot:
     def close(self) -> None:
         """Stop the workers."""
         self.pool.close()
+
+
+def _to_json(message: Incoming) -> str:
+    fields = asdict(message)
+    del fields["received"]
+    return json.dumps(fields)
+
+
+def _from_json(text: str) -> Incoming:
+    fields = json.loads(text)
+    return Incoming(**fields | {"links": tuple(fields["links"])})
+
+
+def _is_text(target: str) -> bool:
+    """Pasted text rather than a link."""
+    return not target.startswith(("http://", "https://"))
 
 
 def _keys(message: Incoming) -> list[str]:

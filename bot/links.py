@@ -4,16 +4,22 @@ import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
-URL = re.compile(r"https?://[^\s<>\"'`|\]\)]+", re.IGNORECASE)
+# `<url>`: a link whose ends are known (adapters decode their platform's syntax to it);
+# otherwise a bare link, whose trailing punctuation belongs to the sentence.
+URL = re.compile(r"<(https?://[^\s<>]+)>|(https?://[^\s<>\"'`|\]\)]+)", re.IGNORECASE)
 TRAILING = ".,;:!?*_~"
 TRACKING = re.compile(r"^(utm_[a-z_]+|fbclid|gclid|mc_eid|mc_cid|igshid)$", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 
 def find_links(text: str, limit: int, extra: tuple[str, ...] = ()) -> list[str]:
-    """The first `limit` distinct links outside code spans and blocks, normalised."""
+    """The first `limit` distinct links outside code spans and blocks, normalised.
+
+    A link in angle brackets is taken whole; a bare one loses trailing punctuation.
+    """
     found: list[str] = []
-    candidates = [m.group(0).rstrip(TRAILING) for m in URL.finditer(CODE.sub(" ", text))]
+    matches = URL.finditer(CODE.sub(" ", text))
+    candidates = [m.group(1) or m.group(2).rstrip(TRAILING) for m in matches]
     for raw in [*candidates, *extra]:
         link = normalise_url(raw)
         if link and link not in found:

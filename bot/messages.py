@@ -1,5 +1,6 @@
 """Platform-neutral messages in and replies out: what every adapter translates to and from."""
 
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -22,6 +23,7 @@ class Incoming:
     is_moderator: bool = False
     mentioned: bool = False
     links: tuple[str, ...] = ()
+    received: float = field(default_factory=time.monotonic, compare=False)
 
     @property
     def reply_thread(self) -> str:

@@ -139,7 +139,23 @@ def _create_version_1(connection: Connection) -> None:
         table.create(connection)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1]
+pending = Table(
+    "pending",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("key", String(KEY * 2), primary_key=True),
+    Column("run", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("at", Float, nullable=False, index=True),
+)
+
+
+def _create_version_2(connection: Connection) -> None:
+    """Version 2: messages claimed but not yet answered, so a restart can finish them."""
+    pending.create(connection)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1, _create_version_2]
 
 
 def migrate(connection: Connection) -> int:

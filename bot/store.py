@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     ColumnElement,
+    Delete,
     Engine,
     Table,
     and_,
@@ -33,6 +34,7 @@ from bot.schema import (
     meta,
     migrate,
     optouts,
+    pending,
     replies,
     report_cache,
     seen,
@@ -219,19 +221,44 @@ class Store:
 
     def finish(self, platform: str, keys: Iterable[str]) -> None:
         """Mark a claimed message as answered (or deliberately not answered)."""
+        keys = list(keys)
         with self.engine.begin() as connection:
             connection.execute(
                 update(seen)
-                .where(seen.c.platform == platform, seen.c.key.in_(list(keys)))
+                .where(seen.c.platform == platform, seen.c.key.in_(keys))
                 .values(done=True)
             )
+            connection.execute(_pending(platform, keys))
 
     def release(self, platform: str, keys: Iterable[str]) -> None:
         """Give a claim up, so a retry of the same message is answered."""
+        keys = list(keys)
         with self.engine.begin() as connection:
             connection.execute(
-                delete(seen).where(seen.c.platform == platform, seen.c.key.in_(list(keys)))
+                delete(seen).where(seen.c.platform == platform, seen.c.key.in_(keys))
             )
+            connection.execute(_pending(platform, keys))
+
+    def hold(self, platform: str, key: str, run: str, message: str) -> None:
+        """Keep a claimed message (as JSON, without its text) until it is finished or
+        released, so a run that takes over after a crash can answer it."""
+        with self.engine.begin() as connection:
+            connection.execute(_pending(platform, [key]))
+            connection.execute(
+                insert(pending).values(
+                    platform=platform, key=key, run=run, message=message, at=self.clock()
+                )
+            )
+
+    def unfinished(self, platform: str, run: str) -> list[str]:
+        """Held messages of earlier runs (oldest first)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(pending.c.message)
+                .where(pending.c.platform == platform, pending.c.run != run)
+                .order_by(pending.c.at)
+            )
+            return [row.message for row in rows]
 
     # Replies
 
@@ -396,6 +423,7 @@ class Store:
                 )
             )
             connection.execute(delete(seen).where(seen.c.at < cutoff))
+            connection.execute(delete(pending).where(pending.c.at < cutoff))
 
     # Small key-value facts (e.g. the hash of the last synced command tree)
 
@@ -421,3 +449,7 @@ def _source(platform: str, workspace: str, channel: str, message_id: str) -> Col
     return _match(
         replies, platform=platform, workspace=workspace, channel=channel, message_id=message_id
     )
+
+
+def _pending(platform: str, keys: list[str]) -> Delete:
+    return delete(pending).where(pending.c.platform == platform, pending.c.key.in_(keys))

@@ -1,6 +1,7 @@
 """The analysis worker pool: analysis runs in worker processes, never on the event loop.
 
-Each worker loads the spaCy model once, when it starts. The pool takes at most
+Each worker loads the spaCy model once, when it starts, and ends when the bot process
+ends, however it ends. The pool takes at most
 `workers + queue_size` analyses at a time; `reserve()` says no beyond that, so the bot can
 tell the user it is busy instead of queueing without bound.
 """
@@ -8,6 +9,9 @@ tell the user it is busy instead of queueing without bound.
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -26,7 +30,21 @@ log = logging.getLogger(__name__)
 
 
 def _warm(model: str | None) -> None:
+    _exit_with_parent()
     load_pipeline(model)
+
+
+def _exit_with_parent(interval: float = 1.0) -> None:
+    """End this worker when the bot process dies (even by kill -9), instead of lingering
+    with the model in memory: a daemon thread watches the parent's pid."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _analyse(target: str, is_text: bool, options: AnalysisOptions) -> Report:

@@ -1,5 +1,5 @@
 """The Discord adapter (discord.py 2.x): threads, embeds, the /sourcecheck command group."""
 
-from adapters.discord.app import DiscordAdapter, serve_discord
+from adapters.discord.app import DiscordAdapter
 
-__all__ = ["DiscordAdapter", "serve_discord"]
+__all__ = ["DiscordAdapter"]

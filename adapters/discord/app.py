@@ -6,7 +6,6 @@ link previews out of its replies, offers the `/sourcecheck` command group and th
 sources" message command, and deletes its reply when the source message goes.
 """
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -14,13 +13,14 @@ from typing import Literal
 
 import discord
 import yarl
+from aiohttp import web
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord.events import PLATFORM, decode_text, incoming
 from adapters.discord.render import ALL_FLAGS, DISMISS, SHOW_ALL, reply_embeds
-from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings
+from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings, Status
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,36 @@ class DiscordAdapter:
         self.client.setup_hook = self._setup_hook
         self.client.event(self.on_message)
         self.client.event(self.on_raw_message_delete)
+        for handler in (self.on_ready, self.on_resumed, self.on_disconnect):
+            self.client.event(handler)
         self._register_commands()
+
+    def web_routes(self) -> list[web.RouteDef]:
+        """Discord needs no HTTP routes (everything comes over the gateway)."""
+        return []
+
+    async def serve(self) -> None:
+        """Run until the connection ends; raise then, so `sourcecheck run` exits."""
+        if self.settings.discord_api_url:
+            Route.BASE = self.settings.discord_api_url
+        if self.settings.discord_gateway_url:
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.discord_gateway_url)
+        self.bot.health.set(PLATFORM, Status.CONNECTING)
+        async with self.client:
+            await self.client.start(self.settings.discord_token)
+        raise RuntimeError("the Discord connection closed")
+
+    async def on_ready(self) -> None:
+        """Connected (also after a reconnect)."""
+        self.bot.health.set(PLATFORM, Status.CONNECTED)
+
+    async def on_resumed(self) -> None:
+        """A dropped session resumed."""
+        self.bot.health.set(PLATFORM, Status.CONNECTED)
+
+    async def on_disconnect(self) -> None:
+        """The gateway connection dropped; discord.py reconnects."""
+        self.bot.health.set(PLATFORM, Status.DISCONNECTED)
 
     async def _setup_hook(self) -> None:
         self.client.add_view(ReplyButtons(self))
@@ -295,16 +324,3 @@ def _thread_name(reply: Reply) -> str:
 
 def _reply_id(message: discord.Message) -> str:
     return f"{message.channel.id}:{message.id}"
-
-
-async def serve_discord(bot: Bot, settings: Settings) -> None:
-    """Run the Discord adapter until it stops; raise if its connection ends unexpectedly."""
-    if settings.discord_api_url:
-        Route.BASE = settings.discord_api_url
-    if settings.discord_gateway_url:
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
-    adapter = DiscordAdapter(bot, settings)
-    async with adapter.client:
-        connection = asyncio.create_task(adapter.client.start(settings.discord_token))
-        await connection
-    raise RuntimeError("the Discord connection closed")

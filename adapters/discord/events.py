@@ -8,14 +8,12 @@ from bot import Incoming
 
 PLATFORM = "discord"
 MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\((https?://[^)\s]+)\)")
-ANGLE_LINK = re.compile(r"<(https?://[^>\s]+)>")
 SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
 
 
 def decode_text(text: str) -> str:
-    """Discord markdown to plain text: `[label](url)`, `<url>` and `||spoiler||` unwrapped."""
-    text = MARKDOWN_LINK.sub(r" \1 ", text)
-    text = ANGLE_LINK.sub(r"\1", text)
+    """Discord markdown to the core's text: `[label](url)` -> `<url>`, spoilers unwrapped."""
+    text = MARKDOWN_LINK.sub(r" <\1> ", text)
     return SPOILER.sub(r"\1", text)
 
 

@@ -12,7 +12,9 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
@@ -21,9 +23,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.events import PLATFORM, decode_text, incoming
 from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, reply_blocks
-from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings
+from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings, Status
 
 log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+REPLY_EVENT = "sourcecheck_reply"
+RESUME_CONCURRENCY = 4
 
 POST_INTERVAL = 1.0
 MODERATOR_TTL = 300.0
@@ -40,13 +46,14 @@ class SlackAdapter:
             base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
         )
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
-        client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=3))
+        client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=6))
         self.app = AsyncApp(
             client=client,
             signing_secret=settings.slack_signing_secret or None,
             process_before_response=False,
         )
         self.bot_user: str | None = None
+        self._connected = asyncio.Event()
         self._paces: dict[str, tuple[asyncio.Lock, list[float]]] = {}
         self._moderators: dict[str, tuple[bool, float]] = {}
         self._register()
@@ -64,15 +71,50 @@ class SlackAdapter:
         identity = await self.app.client.auth_test()
         self.bot_user = identity.get("user_id")
 
+    def web_routes(self) -> list[web.RouteDef]:
+        """`/slack/events` for the bot's HTTP port in HTTP mode; none in Socket Mode."""
+        if self.settings.slack_app_token:
+            return []
+        server = AsyncSlackAppServer(port=self.settings.port, path=EVENTS_PATH, app=self.app)
+        return [web.post(EVENTS_PATH, server.handle_post_requests)]
+
+    async def serve(self) -> None:
+        """Run until cancelled: Socket Mode with an app token, else HTTP (`web_routes`)."""
+        self.bot.health.set(PLATFORM, Status.CONNECTING)
+        await self.connect()
+        if self.settings.slack_app_token:
+            handler = AsyncSocketModeHandler(
+                self.app, self.settings.slack_app_token, web_client=self.app.client
+            )
+            await handler.connect_async()
+            self.bot.health.set(PLATFORM, lambda: _socket_status(handler))
+            log.info("slack.socket_mode")
+        else:
+            self.bot.health.set(PLATFORM, Status.CONNECTED)
+            log.info("slack.http_mode", extra={"port": self.settings.port})
+        unanswered = await self._unanswered()
+        self._connected.set()
+        gate = asyncio.Semaphore(RESUME_CONCURRENCY)
+
+        async def respond(message: Incoming) -> None:
+            async with gate:
+                await self._respond(message)
+
+        await asyncio.gather(*map(respond, unanswered))
+        log.info("slack.resumed", extra={"messages": len(unanswered)})
+        await asyncio.Event().wait()
+
     # Events
 
     async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        await self._connected.wait()
         if event.get("subtype") == "message_deleted":
             await self._source_deleted(event, body)
             return
         await self._answer(event, body, mentioned=False)
 
     async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        await self._connected.wait()
         await self._answer(event, body, mentioned=True)
 
     async def _answer(
@@ -85,11 +127,39 @@ class SlackAdapter:
             event_id=body.get("event_id"),
             mentioned=mentioned,
         )
-        if message is None:
-            return
+        if message is not None:
+            await self._respond(message)
+
+    async def _respond(self, message: Incoming) -> None:
         reply = await self.bot.on_message(message)
         if reply is not None:
             await self._post_reply(message, reply)
+
+    async def _unanswered(self) -> list[Incoming]:
+        """What a killed run acked but never answered. Where it had posted the reply and
+        died before recording it, the reply is recorded now instead of posted again."""
+        unanswered = []
+        for message in self.bot.unfinished(PLATFORM):
+            posted = await self._posted_reply(message)
+            if posted is None:
+                unanswered.append(message)
+            else:
+                self.bot.delivered(message, posted)
+        return unanswered
+
+    async def _posted_reply(self, message: Incoming) -> str | None:
+        """The ts of our reply to `message` in its thread, found by the reply's metadata."""
+        try:
+            thread = await self.app.client.conversations_replies(
+                channel=message.channel, ts=message.reply_thread, include_all_metadata=True
+            )
+        except SlackApiError:
+            return None
+        for item in thread.get("messages") or []:
+            source = ((item.get("metadata") or {}).get("event_payload") or {}).get("source")
+            if item.get("user") == self.bot_user and source == message.message_id:
+                return item.get("ts")
+        return None
 
     async def _post_reply(self, message: Incoming, reply: Reply) -> None:
         text, blocks = reply_blocks(reply)
@@ -102,6 +172,10 @@ class SlackAdapter:
                 blocks=blocks,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata={
+                    "event_type": REPLY_EVENT,
+                    "event_payload": {"source": message.message_id},
+                },
             )
         except Exception as error:
             log.warning("slack.post_failed", extra={"error": type(error).__name__})
@@ -221,28 +295,6 @@ class SlackAdapter:
         return allowed
 
 
-async def serve_slack(bot: Bot, settings: Settings) -> None:
-    """Run the Slack adapter until cancelled: Socket Mode with an app token, else HTTP."""
-    adapter = SlackAdapter(bot, settings)
-    await adapter.connect()
-    if settings.slack_app_token:
-        handler = AsyncSocketModeHandler(
-            adapter.app, settings.slack_app_token, web_client=adapter.app.client
-        )
-        log.info("slack.socket_mode")
-        await handler.start_async()
-        return
-    application = adapter.app.web_app(path="/slack/events", port=settings.port)
-    application.router.add_get("/healthz", _healthz)
-    runner = web.AppRunner(application)
-    await runner.setup()
-    await web.TCPSite(runner, host=settings.host, port=settings.port).start()
-    log.info("slack.http_mode", extra={"port": settings.port})
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True, "adapters": {"slack": "connected"}})
+def _socket_status(handler: AsyncSocketModeHandler) -> Status:
+    connected = handler.client.is_connected()
+    return Status.CONNECTED if connected else Status.DISCONNECTED

@@ -12,12 +12,8 @@ SLACK_LINK = re.compile(r"<([^<>|]+)(?:\|[^<>]*)?>")
 
 
 def decode_text(text: str) -> str:
-    """Slack's mrkdwn to plain text: `<url|label>` -> url, `&amp;` -> `&`."""
-    return html.unescape(SLACK_LINK.sub(lambda m: _link_target(m.group(1)), text))
-
-
-def _link_target(inner: str) -> str:
-    return inner if inner.startswith(("http://", "https://")) else f"<{inner}>"
+    """Slack's mrkdwn to the core's text: `<url|label>` -> `<url>`, `&amp;` -> `&`."""
+    return html.unescape(SLACK_LINK.sub(r"<\1>", text))
 
 
 def rich_text_links(blocks: list[dict[str, Any]] | None) -> tuple[str, ...]:

@@ -95,4 +95,6 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def _clip(text: str, limit: int) -> str:
+    """At most `limit` characters, never empty (Slack refuses empty texts)."""
+    text = text.strip() or "…"
     return text if len(text) <= limit else text[: limit - 1] + "…"

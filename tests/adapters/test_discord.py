@@ -5,10 +5,11 @@ import json
 from pathlib import Path
 
 import pytest
+from aiohttp import ClientSession
 
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
-from tests.fakes.bot_process import bot_process, log_tail
+from tests.fakes.bot_process import bot_process, free_port, log_tail
 from tests.fakes.discord import (
     CHANNEL,
     GUILD,
@@ -37,16 +38,29 @@ async def world(tmp_path: Path):
             "DISCORD_API_URL": discord.base + "/api/v10",
             "DISCORD_GATEWAY_URL": discord.gateway_url,
         }
-        async with bot_process(tmp_path, settings) as process:
+        port = free_port()
+        async with bot_process(tmp_path, settings | {"SOURCECHECK_PORT": str(port)}) as process:
             try:
                 await asyncio.wait_for(discord.ready.wait(), timeout=60)
             except TimeoutError:
                 raise AssertionError(log_tail(tmp_path)) from None
-            await asyncio.sleep(0.5)
+            assert await healthy(port) == {"ok": True, "adapters": {"discord": "connected"}}
             yield discord, articles
             assert process.returncode is None, log_tail(tmp_path)
         log = (tmp_path / "bot.log").read_text(errors="replace")
         assert "discord-test-token" not in log and "Traceback" not in log, log[-3000:]
+
+
+async def healthy(port: int) -> dict:
+    """`/healthz` once it says ok (discord.py is ready after the guilds), or its last word."""
+    async with ClientSession() as session:
+        for _ in range(100):
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                health = await response.json()
+            if health["ok"]:
+                break
+            await asyncio.sleep(0.1)
+    return health
 
 
 async def say(discord: FakeDiscord, text: str, channel: str = CHANNEL) -> str:

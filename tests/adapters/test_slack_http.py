@@ -63,6 +63,36 @@ async def test_a_link_gets_exactly_one_threaded_reply(world) -> None:
     assert len(slack.called("chat.postMessage")) == 1
 
 
+async def test_metrics_and_health_are_served_on_the_http_port(world) -> None:
+    slack, articles, sender = world
+    base = sender.url.removesuffix("/slack/events")
+    assert await sender.send(message_event(articles.url("/a"), "150.1")) == 200
+    await slack.wait_for("chat.postMessage")
+    assert await sender.send(message_event(articles.url("/a"), "150.2")) == 200
+    await slack.wait_for("chat.postMessage", 2)
+    await asyncio.sleep(0.5)
+    async with ClientSession() as session:
+        async with session.get(base + "/healthz") as response:
+            assert response.status == 200
+            assert await response.json() == {"ok": True, "adapters": {"slack": "connected"}}
+        async with session.get(base + "/metrics") as response:
+            assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            text = await response.text()
+    values = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+    assert values['sourcecheck_events_total{platform="slack"}'] == 2
+    assert values['sourcecheck_replies_total{platform="slack"}'] == 2
+    assert values["sourcecheck_cache_hits_total"] == 1
+    assert values['sourcecheck_analyses_total{result="ok"}'] == 2
+    assert values["sourcecheck_flags_total"] >= 6
+    assert values["sourcecheck_reply_seconds_count"] == 2
+    assert values["sourcecheck_loop_lag_seconds_count"] > 0
+    assert "sourcecheck_loop_lag_p99_seconds" in values
+
+
 async def test_retries_mention_pairs_and_unfurl_edits_give_one_reply(world) -> None:
     slack, articles, sender = world
     text = f"<@{BOT_USER}> check <{articles.url('/a')}>"

@@ -9,7 +9,7 @@ from tests.fakes.slack import block_kit_error
 
 def test_slack_link_syntax_and_entities_are_decoded() -> None:
     text = "read <https://a.example/x?a=1&amp;b=2|this story> and <@U1> &lt;3"
-    assert decode_text(text) == "read https://a.example/x?a=1&b=2 and <@U1> <3"
+    assert decode_text(text) == "read <https://a.example/x?a=1&b=2> and <@U1> <3"
 
 
 def test_rich_text_link_elements_are_read() -> None:

@@ -29,6 +29,7 @@ async def bot_process(
         "SOURCECHECK_DB_URL": f"sqlite:///{folder / 'bot.db'}",
         "SOURCECHECK_HOST": "127.0.0.1",
         "SOURCECHECK_LOG_LEVEL": "INFO",
+        "SOURCECHECK_PORT": str(free_port()),
         **settings,
     }
     with (folder / "bot.log").open("wb") as log:

@@ -2,7 +2,9 @@
 
 Written from Slack's public API documentation; no code from Slack's SDKs. Every Web API
 call is recorded with its headers and body; Block Kit limits are checked as Slack checks
-them; faults can be scripted per method.
+them; faults can be scripted per method, or drawn at random for a share of all calls
+(`fault_rate`: 429 with Retry-After 1, or 500, from a seeded generator). Posted messages
+are kept per thread, with their metadata, for `conversations.replies`.
 """
 
 import asyncio
@@ -10,17 +12,24 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientSession, ClientTimeout, web
 
 BOT_USER = "UBOT"
 FORM = "application/x-www-form-urlencoded"
 TEAM = "T1"
+
+
+RANDOM_FAULTS = [
+    (429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"}),
+    (500, {}, {"ok": False, "error": "internal_error"}),
+]
 
 
 @dataclass
@@ -37,8 +46,11 @@ class Call:
 class FakeSlack:
     """The Web API at `/api/<method>` and Socket Mode at `/socket`, on 127.0.0.1:0."""
 
-    def __init__(self) -> None:
+    def __init__(self, fault_rate: float = 0.0, seed: int = 7) -> None:
         self.calls: list[Call] = []
+        self.fault_rate = fault_rate
+        self._random = random.Random(seed)
+        self.threads: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self.faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = defaultdict(list)
         self.admins: set[str] = set()
         self.acks: list[dict[str, Any]] = []
@@ -91,6 +103,9 @@ class FakeSlack:
         if self.faults[method]:
             status, headers, call.response = self.faults[method].pop(0)
             return web.json_response(call.response, status=status, headers=headers)
+        if self._random.random() < self.fault_rate:
+            status, headers, call.response = self._random.choice(RANDOM_FAULTS)
+            return web.json_response(call.response, status=status, headers=headers)
         call.response = self._answer(method, body)
         return web.json_response(call.response)
 
@@ -101,7 +116,20 @@ class FakeSlack:
             error = block_kit_error(body)
             if error:
                 return {"ok": False, "error": error}
-            return {"ok": True, "channel": body.get("channel"), "ts": f"{next(self._ts)}.000"}
+            ts = f"{next(self._ts)}.000"
+            channel = body.get("channel", "")
+            posted = {"ts": ts, "user": BOT_USER, "text": body.get("text", "")}
+            if body.get("metadata"):
+                posted["metadata"] = body["metadata"]
+            self.threads[(channel, body.get("thread_ts") or ts)].append(posted)
+            return {"ok": True, "channel": channel, "ts": ts}
+        if method == "conversations.replies":
+            thread = self.threads.get((body.get("channel", ""), body.get("ts", "")), [])
+            wanted = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+            shown = [
+                m if wanted else {k: v for k, v in m.items() if k != "metadata"} for m in thread
+            ]
+            return {"ok": True, "messages": shown, "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{next(self._ts)}.000"}
         if method == "users.info":
@@ -145,13 +173,29 @@ def block_kit_error(body: dict[str, Any]) -> str | None:
         blocks = json.loads(blocks)
     if len(blocks) > 50:
         return "invalid_blocks"
-    for block in blocks:
-        text = (block.get("text") or {}).get("text", "")
-        if block.get("type") == "header" and len(text) > 150:
-            return "invalid_blocks"
-        if block.get("type") == "section" and not 0 < len(text) <= 3000:
-            return "invalid_blocks"
-    return None
+    return next(filter(None, map(_block_error, blocks)), None)
+
+
+def _block_error(block: dict[str, Any]) -> str | None:
+    """Slack's limits for the block types the bot sends."""
+    text = (block.get("text") or {}).get("text", "")
+    elements = block.get("elements") or []
+    kind = block.get("type")
+    fits = {
+        "header": lambda: 0 < len(text) <= 150,
+        "section": lambda: 0 < len(text) <= 3000,
+        "context": lambda: (
+            0 < len(elements) <= 10 and all(0 < len(e.get("text", "")) <= 3000 for e in elements)
+        ),
+        "actions": lambda: (
+            0 < len(elements) <= 25
+            and all(
+                0 < len(e["text"]["text"]) <= 75 and 0 < len(e.get("value", "-")) <= 2000
+                for e in elements
+            )
+        ),
+    }
+    return None if kind in fits and fits[kind]() else "invalid_blocks"
 
 
 def signed_headers(body: str, secret: str, timestamp: int) -> dict[str, str]:
@@ -182,8 +226,9 @@ class EventSender:
         retry: int = 0,
         secret: str | None = None,
         timestamp: int | None = None,
+        timeout: float | None = None,
     ) -> int:
-        """POST one event callback; the HTTP status."""
+        """POST one event callback; the HTTP status (TimeoutError past `timeout` seconds)."""
         payload = {
             "token": "unused",
             "team_id": TEAM,
@@ -198,7 +243,12 @@ class EventSender:
             headers["X-Slack-Retry-Num"] = str(retry)
             headers["X-Slack-Retry-Reason"] = "http_timeout"
         return await self.post(
-            json.dumps(payload), "application/json", headers, secret=secret, timestamp=timestamp
+            json.dumps(payload),
+            "application/json",
+            headers,
+            secret=secret,
+            timestamp=timestamp,
+            timeout=timeout,
         )
 
     async def post(
@@ -209,13 +259,14 @@ class EventSender:
         *,
         secret: str | None = None,
         timestamp: int | None = None,
+        timeout: float | None = None,
     ) -> int:
         """POST a signed body to the bot; the HTTP status."""
         headers = signed_headers(body, secret or self.secret, timestamp or int(self.clock()))
         headers["Content-Type"] = content_type
         headers.update(extra or {})
         async with (
-            ClientSession() as session,
+            ClientSession(timeout=ClientTimeout(total=timeout)) as session,
             session.post(self.url, data=body, headers=headers) as response,
         ):
             return response.status
