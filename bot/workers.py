@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -19,8 +20,10 @@ from analysis import (
     AnalysisError,
     AnalysisOptions,
     ErrorCode,
+    FetchedPage,
     Report,
-    analyze,
+    fetch_page,
+    load_page,
     load_text,
     report_article,
 )
@@ -47,10 +50,14 @@ def _exit_with_parent(interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _analyse(target: str, is_text: bool, options: AnalysisOptions) -> Report:
-    if is_text:
-        return report_article(load_text(target, "pasted text"), options)
-    return asyncio.run(analyze(target, options))
+def _analyse_text(text: str, options: AnalysisOptions) -> Report:
+    return report_article(load_text(text, "pasted text"), options)
+
+
+def _analyse_page(
+    target: str, page: FetchedPage, fetch_ms: int, options: AnalysisOptions
+) -> Report:
+    return report_article(load_page(target, page, fetch_ms), options)
 
 
 class AnalysisPool:
@@ -83,10 +90,20 @@ class AnalysisPool:
         self.in_use = max(0, self.in_use - count)
 
     async def analyse(self, target: str, options: AnalysisOptions, *, is_text: bool) -> Report:
-        """Analyse a URL (or pasted text) in a worker. Raises AnalysisError."""
+        """Analyse a URL (or pasted text). The page is fetched here, on the event loop, so
+        slow sites never hold a worker; extraction and NLP run in a worker.
+        Raises AnalysisError."""
+        if is_text:
+            return await self._run(_analyse_text, target, options)
+        started = time.perf_counter()
+        page = await fetch_page(target, options.fetch)
+        fetch_ms = round((time.perf_counter() - started) * 1000)
+        return await self._run(_analyse_page, target, page, fetch_ms, options)
+
+    async def _run(self, function: Callable[..., Report], *args: object) -> Report:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._executor, _analyse, target, is_text, options)
+            return await loop.run_in_executor(self._executor, function, *args)
         except AnalysisError:
             raise
         except BrokenProcessPool:

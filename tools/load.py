@@ -2,7 +2,8 @@
 
 The local Slack of the tests answers a share of Web API calls with 429 (Retry-After 1) or
 500; articles are served on 127.0.0.1. Messages go to the bot as signed Events API
-callbacks spread over the run, each in one of many channels; an event not acked within 3 s
+callbacks spread over the run, each in one of many channels, each article linked by
+several messages in a row (a link going round); an event not acked within 3 s
 (or refused) is sent again with `X-Slack-Retry-Num`, as Slack does. With `--kill`, the bot
 is killed with SIGKILL halfway through the burst and started again on the same database.
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from aiohttp import ClientError, ClientSession
+from aiohttp import ClientError, ClientSession, web
 
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.bot_process import bot_process, free_port
@@ -61,6 +62,16 @@ def article_page(text: str) -> bytes:
         f"<html><head><title>{escape(title)}</title></head><body><article><h1>{escape(title)}"
         f"</h1>{body}</article></body></html>"
     ).encode()
+
+
+def slow_page(page: bytes, delay: float):
+    """A handler that answers `page` after `delay` seconds, as a real site takes a while."""
+
+    async def handler(request: web.Request) -> web.Response:
+        await asyncio.sleep(delay)
+        return web.Response(body=page, content_type="text/html", charset="utf-8")
+
+    return handler
 
 
 def process_tree_rss(pid: int) -> int:
@@ -137,7 +148,7 @@ async def run(args: argparse.Namespace) -> int:
         ArticleServer() as server,
     ):
         for number, text in enumerate(texts):
-            server.add_page(f"/article/{number}", article_page(text), "text/html; charset=utf-8")
+            server.add_handler(f"/article/{number}", slow_page(article_page(text), args.page_delay))
         port = free_port()
         settings = {
             "SLACK_BOT_TOKEN": "xoxb-load",
@@ -153,7 +164,7 @@ async def run(args: argparse.Namespace) -> int:
                 index=i,
                 channel=f"C{i % args.channels:03d}",
                 ts=f"{1_700_000_000 + i}.{i:06d}",
-                link=server.url(f"/article/{i % len(texts)}"),
+                link=server.url(f"/article/{i * len(texts) // args.messages}"),
             )
             for i in range(args.messages)
         ]
@@ -169,7 +180,7 @@ async def run(args: argparse.Namespace) -> int:
             started = time.monotonic()
             gap = args.seconds / args.messages
             sends = []
-            killed_at = None
+            killed_at, orphans = None, 0
             for message in messages:
                 await asyncio.sleep(max(0.0, started + message.index * gap - time.monotonic()))
                 sends.append(asyncio.create_task(send(sender, message)))
@@ -177,6 +188,8 @@ async def run(args: argparse.Namespace) -> int:
                     os.kill(process.pid, signal.SIGKILL)
                     await process.wait()
                     killed_at = time.monotonic() - started
+                    answered = _replies(slack)
+                    orphans = sum(m.acked_at is not None and m.ts not in answered for m in messages)
                     second_run = folder / "run2"
                     second_run.mkdir()
                     process = await stack.enter_async_context(bot_process(second_run, settings))
@@ -185,7 +198,8 @@ async def run(args: argparse.Namespace) -> int:
             replies = await _wait_for_replies(slack, messages, args.drain)
             lag = await loop_lag(port)
             sampler.cancel()
-        return report(args, messages, replies, peak[0], lag, killed_at, slack)
+        kill = (killed_at, orphans) if killed_at is not None else None
+        return report(args, messages, replies, peak[0], lag, kill, slack)
 
 
 async def _sample_rss(pids: list[int], peak: list[int]) -> None:
@@ -223,7 +237,7 @@ def report(
     replies: dict[str, list[float]],
     peak_rss: int,
     lag: dict[str, float],
-    killed_at: float | None,
+    kill: tuple[float, int] | None,
     slack: FakeSlack,
 ) -> int:
     """Print the figures; 0 when every message got exactly one reply."""
@@ -240,7 +254,7 @@ def report(
     print(
         f"messages {len(messages)} over {args.seconds:g} s, {args.articles} articles, "
         f"{args.channels} channels, fault rate {args.fault_rate:.0%}, workers {args.workers}"
-        + (f", kill -9 at {killed_at:.1f} s" if killed_at is not None else "")
+        + (f", kill -9 at {kill[0]:.1f} s with {kill[1]} acked messages unanswered" if kill else "")
     )
     print(f"Web API calls {len(slack.calls)}, answered with 429/500: {faults}")
     print(f"acked on the first attempt within {ACK_WITHIN:g} s: {first_try}/{len(messages)}")
@@ -277,6 +291,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--fault-rate", type=float, default=0.10)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--page-delay", type=float, default=0.5, help="seconds a page takes")
     parser.add_argument("--drain", type=float, default=240.0, help="seconds to wait for replies")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--kill", action="store_true", help="kill -9 the bot halfway")
