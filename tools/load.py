@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from aiohttp import ClientError, ClientSession, web
+from aiohttp import ClientError, ClientSession
 
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.bot_process import bot_process, free_port
@@ -62,16 +62,6 @@ def article_page(text: str) -> bytes:
         f"<html><head><title>{escape(title)}</title></head><body><article><h1>{escape(title)}"
         f"</h1>{body}</article></body></html>"
     ).encode()
-
-
-def slow_page(page: bytes, delay: float):
-    """A handler that answers `page` after `delay` seconds, as a real site takes a while."""
-
-    async def handler(request: web.Request) -> web.Response:
-        await asyncio.sleep(delay)
-        return web.Response(body=page, content_type="text/html", charset="utf-8")
-
-    return handler
 
 
 def process_tree_rss(pid: int) -> int:
@@ -148,13 +138,10 @@ async def run(args: argparse.Namespace) -> int:
         ArticleServer() as server,
     ):
         for number, text in enumerate(texts):
-            server.add_handler(f"/article/{number}", slow_page(article_page(text), args.page_delay))
+            page = article_page(text)
+            server.add_page(f"/article/{number}", page, "text/html", delay=args.page_delay)
         port = free_port()
-        settings = {
-            "SLACK_BOT_TOKEN": "xoxb-load",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.base + "/api/",
-            "SOURCECHECK_PORT": str(port),
+        settings = slack.http_mode(port, SECRET) | {
             "SOURCECHECK_DB_URL": f"sqlite:///{folder / 'bot.db'}",
             "SOURCECHECK_WORKERS": str(args.workers),
             "SOURCECHECK_LOG_LEVEL": "WARNING",

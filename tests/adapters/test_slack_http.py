@@ -19,13 +19,7 @@ async def world(tmp_path: Path):
     async with FakeSlack() as slack, ArticleServer() as articles:
         articles.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
         port = free_port()
-        settings = {
-            "SLACK_BOT_TOKEN": "xoxb-test",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.base + "/api/",
-            "SOURCECHECK_PORT": str(port),
-        }
-        async with bot_process(tmp_path, settings) as process:
+        async with bot_process(tmp_path, slack.http_mode(port, SECRET)) as process:
             base = f"http://127.0.0.1:{port}"
             await _wait_healthy(base, process, tmp_path)
             yield slack, articles, EventSender(base + "/slack/events", SECRET)

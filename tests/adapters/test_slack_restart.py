@@ -6,8 +6,6 @@ import os
 import signal
 from pathlib import Path
 
-from aiohttp import web
-
 from adapters.slack import SlackAdapter
 from bot import AnalysisPool, Bot, Incoming, Settings, Store
 from tests.conftest import SEEDS
@@ -18,14 +16,6 @@ from tests.fakes.slack import BOT_USER, TEAM, EventSender, FakeSlack, message_ev
 SECRET = "restart-secret"
 PAGE = (SEEDS / "001_city_budget.html").read_bytes()
 MESSAGES = 12
-
-
-def slow_page(delay: float):
-    async def handler(request: web.Request) -> web.Response:
-        await asyncio.sleep(delay)
-        return web.Response(body=PAGE, content_type="text/html")
-
-    return handler
 
 
 async def healthy(process, port: int, folder: Path) -> None:
@@ -45,15 +35,10 @@ async def test_kill_9_after_the_acks_and_every_message_still_gets_one_reply(
 ) -> None:
     async with FakeSlack() as slack, ArticleServer() as articles:
         for number in range(MESSAGES):
-            articles.add_handler(f"/slow/{number}", slow_page(3.0))
+            articles.add_page(f"/slow/{number}", PAGE, "text/html", delay=3.0)
         port = free_port()
-        settings = {
-            "SLACK_BOT_TOKEN": "xoxb-restart",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.base + "/api/",
-            "SOURCECHECK_PORT": str(port),
-            "SOURCECHECK_DB_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        }
+        database = {"SOURCECHECK_DB_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+        settings = slack.http_mode(port, SECRET) | database
         sender = EventSender(f"http://127.0.0.1:{port}/slack/events", SECRET)
         first, second = tmp_path / "first", tmp_path / "second"
         first.mkdir()

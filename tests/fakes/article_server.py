@@ -34,10 +34,13 @@ class ArticleServer:
             self.add_page(f"/{path.stem}", path.read_bytes(), "text/html; charset=utf-8")
         self.app.router.add_route("*", "/{tail:.*}", self._dispatch)
 
-    def add_page(self, path: str, body: bytes, content_type: str, **headers: str) -> None:
-        """Serve `body` at `path` with a content type and extra headers."""
+    def add_page(
+        self, path: str, body: bytes, content_type: str, *, delay: float = 0.0, **headers: str
+    ) -> None:
+        """Serve `body` at `path` with a content type and extra headers, after `delay` s."""
 
         async def handler(request: web.Request) -> web.StreamResponse:
+            await asyncio.sleep(delay)
             return web.Response(body=body, headers={"Content-Type": content_type, **headers})
 
         self.routes[path] = handler

@@ -78,6 +78,15 @@ class FakeSlack:
         assert self._runner is not None
         await self._runner.cleanup()
 
+    def http_mode(self, port: int, secret: str) -> dict[str, str]:
+        """The bot's settings for HTTP mode against this Slack, listening on `port`."""
+        return {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": secret,
+            "SLACK_API_URL": self.base + "/api/",
+            "SOURCECHECK_PORT": str(port),
+        }
+
     def called(self, method: str) -> list[Call]:
         """The recorded calls of one method."""
         return [c for c in self.calls if c.method == method]
