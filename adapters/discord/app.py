@@ -70,6 +70,7 @@ class DiscordAdapter:
         else:
             self.client = discord.Client(**options)
         self.tree = app_commands.CommandTree(self.client)
+        self._resumed = False
         self.client.setup_hook = self._setup_hook
         self.client.event(self.on_message)
         self.client.event(self.on_raw_message_delete)
@@ -93,8 +94,11 @@ class DiscordAdapter:
         raise RuntimeError("the Discord connection closed")
 
     async def on_ready(self) -> None:
-        """Connected (also after a reconnect)."""
+        """Connected (also after a reconnect); the first time, finish a crashed run's work."""
         self.bot.health.set(PLATFORM, Status.CONNECTED)
+        if not self._resumed:
+            self._resumed = True
+            await self._resume()
 
     async def on_resumed(self) -> None:
         """A dropped session resumed."""
@@ -135,9 +139,9 @@ class DiscordAdapter:
             log.warning("discord.post_failed", extra={"status": error.status, "code": error.code})
             self.bot.undelivered(request)
             return
-        self.bot.delivered(request, _reply_id(sent) if sent else None)
+        self.bot.delivered(request, _reply_id(sent))
 
-    async def _post(self, message: discord.Message, reply: Reply) -> discord.Message | None:
+    async def _post(self, message: discord.Message, reply: Reply) -> discord.Message:
         content, embeds, cut = reply_embeds(reply)
         view = ReplyButtons(self, show_all=cut) if embeds else discord.utils.MISSING
         channel = message.channel
@@ -146,7 +150,7 @@ class DiscordAdapter:
                 channel = await message.create_thread(name=_thread_name(reply))
             except discord.HTTPException as error:
                 if error.code == THREAD_EXISTS:
-                    return None
+                    return await self._into_existing_thread(message, content, embeds, view)
                 if error.status not in (400, 403) and error.code != MISSING_PERMISSIONS:
                     raise
                 return await message.reply(
@@ -157,6 +161,37 @@ class DiscordAdapter:
                     mention_author=False,
                 )
         return await channel.send(content or None, embeds=embeds, view=view, allowed_mentions=NONE)
+
+    async def _into_existing_thread(
+        self,
+        message: discord.Message,
+        content: str,
+        embeds: list[discord.Embed],
+        view: discord.ui.View,
+    ) -> discord.Message:
+        """The message already has a thread (a member opened one, or we did before a crash):
+        answer there, unless our reply is already in it."""
+        thread = message.guild.get_thread(message.id) if message.guild else None
+        thread = thread or await self.client.fetch_channel(message.id)
+        assert isinstance(thread, discord.Thread)
+        async for earlier in thread.history(limit=50):
+            if self.client.user is not None and earlier.author.id == self.client.user.id:
+                return earlier
+        return await thread.send(content or None, embeds=embeds, view=view, allowed_mentions=NONE)
+
+    async def _resume(self) -> None:
+        """Answer what a killed run claimed and never answered (messages still there)."""
+        for request in self.bot.unfinished(PLATFORM):
+            try:
+                channel = self.client.get_channel(int(request.channel))
+                channel = channel or await self.client.fetch_channel(int(request.channel))
+                assert isinstance(channel, discord.abc.Messageable)
+                message = await channel.fetch_message(int(request.message_id))
+            except discord.HTTPException:
+                self.bot.undelivered(request)
+                continue
+            await self.on_message(message)
+        log.info("discord.resumed")
 
     async def on_raw_message_delete(self, event: discord.RawMessageDeleteEvent) -> None:
         """A source message was deleted: delete our reply too."""

@@ -2,6 +2,8 @@
 
 import asyncio
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -251,3 +253,47 @@ async def test_show_all_dismiss_and_a_deleted_source(world) -> None:
     await discord.dispatch("MESSAGE_DELETE", delete)
     _, gone = await discord.wait_for("DELETE", "/channels/", 2)
     assert gone.path == f"/channels/{NO_THREADS}/messages/{second.response['id']}"
+
+
+async def test_a_thread_a_member_opened_first_gets_the_reply(world) -> None:
+    discord, articles = world
+    message_id = discord.snowflake()
+    discord.open_thread(message_id)
+    payload = message_payload(message_id, CHANNEL, MEMBER, articles.url("/a"))
+    await discord.dispatch("MESSAGE_CREATE", payload)
+    (reply,) = await discord.wait_for("POST", f"/channels/{message_id}/messages")
+    assert reply.body["embeds"]
+    assert len(discord.called("POST", f"/channels/{CHANNEL}/messages/{message_id}/threads")) == 1
+
+
+async def test_a_message_claimed_before_a_kill_9_is_answered_after_the_restart(
+    tmp_path: Path,
+) -> None:
+    async with FakeDiscord() as discord, ArticleServer() as articles:
+        articles.add_page(
+            "/slow", (SEEDS / "001_city_budget.html").read_bytes(), "text/html", delay=4.0
+        )
+        settings = {
+            "DISCORD_TOKEN": "discord-test-token",
+            "DISCORD_API_URL": discord.base + "/api/v10",
+            "DISCORD_GATEWAY_URL": discord.gateway_url,
+            "SOURCECHECK_DB_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        }
+        first, second = tmp_path / "first", tmp_path / "second"
+        first.mkdir()
+        second.mkdir()
+        async with bot_process(first, settings) as process:
+            await asyncio.wait_for(discord.ready.wait(), timeout=60)
+            await asyncio.sleep(2.5)  # discord.py is ready once the guild has arrived
+            message_id = await say(discord, articles.url("/slow"))
+            await asyncio.sleep(1.0)
+            os.kill(process.pid, signal.SIGKILL)
+            await process.wait()
+        assert discord.called("POST", f"/channels/{message_id}/messages") == []
+        discord.ready.clear()
+        async with bot_process(second, settings) as process:
+            (reply,) = await discord.wait_for("POST", f"/channels/{message_id}/messages")
+            await asyncio.sleep(2.0)
+            assert process.returncode is None, log_tail(second)
+        assert reply.body["embeds"]
+        assert len(discord.called("POST", f"/channels/{message_id}/messages")) == 1

@@ -104,6 +104,7 @@ class FakeDiscord:
         self.shards = shards
         self._ids = itertools.count(1)
         self._threads: set[str] = set()
+        self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)  # by channel
         self._seq = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base = ""
@@ -186,8 +187,15 @@ class FakeDiscord:
         await socket.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send a dispatch to the shard that holds the guild (the first)."""
-        await self._send(self.sockets[0], event, data)
+        """Send a dispatch to the shard that holds the guild (the first still connected)."""
+        if event == "MESSAGE_CREATE":
+            self.messages[data["channel_id"]].append(data)
+        shard_zero = next(socket for socket in self.sockets if not socket.closed)
+        await self._send(shard_zero, event, data)
+
+    def open_thread(self, message_id: str) -> None:
+        """A member opens a thread on a message (its id is the message's)."""
+        self._threads.add(message_id)
 
     # REST
 
@@ -254,6 +262,8 @@ class FakeDiscord:
             return self._message(parts[1], body)
         if parts[0] == "channels" and method == "DELETE":
             return 204, None
+        if parts[0] == "channels" and method == "GET":
+            return self._read(parts[1:])
         if parts[0] == "interactions":
             return 200, {
                 "interaction": {"id": parts[1], "type": 2, "response_message_loading": True},
@@ -262,6 +272,19 @@ class FakeDiscord:
         if parts[0] == "webhooks" and method == "POST":
             return self._message(CHANNEL, body)
         return 200, {}
+
+    def _read(self, parts: list[str]) -> tuple[int, Any]:
+        """GET a channel or thread, its history (newest first), or one message."""
+        channel = parts[0]
+        if len(parts) == 1:
+            if channel in self._threads:
+                return 200, thread(channel, CHANNEL, "thread")
+            return 404, {"code": 10003, "message": "Unknown Channel"}
+        history = self.messages.get(channel, [])
+        if len(parts) == 2:
+            return 200, history[::-1]
+        found = [m for m in history if m["id"] == parts[2]]
+        return (200, found[0]) if found else (404, {"code": 10008, "message": "Unknown Message"})
 
     def _thread(self, channel: str, message: str, body: dict[str, Any]) -> tuple[int, Any]:
         if channel == NO_THREADS:
@@ -278,7 +301,7 @@ class FakeDiscord:
         error = embed_error(body.get("embeds") or [])
         if error:
             return 400, {"code": 50035, "message": "Invalid Form Body", "errors": {"embeds": error}}
-        return 200, message_payload(
+        posted = message_payload(
             self.snowflake(),
             channel,
             BOT_USER,
@@ -287,6 +310,8 @@ class FakeDiscord:
             components=body.get("components") or [],
             reference=body.get("message_reference"),
         )
+        self.messages[channel].append(posted)
+        return 200, posted
 
 
 def _json(payload: Any, status: int, headers: dict[str, str] | None = None) -> web.Response:
