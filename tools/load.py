@@ -130,12 +130,92 @@ async def loop_lag(port: int) -> dict[str, float]:
     return values
 
 
+class BotUnderLoad:
+    """`sourcecheck run` on one database: started, killed, started again; its peak RSS
+    (the process and its workers) sampled while it runs."""
+
+    def __init__(
+        self, folder: Path, settings: dict[str, str], stack: contextlib.AsyncExitStack
+    ) -> None:
+        self.folder = folder
+        self.settings = settings
+        self.stack = stack
+        self.process: asyncio.subprocess.Process | None = None
+        self.runs = 0
+        self.peak_rss = 0
+        self._sampler = asyncio.create_task(self._sample())
+
+    async def start(self) -> None:
+        """Start a new run (its log in its own folder)."""
+        self.runs += 1
+        run_folder = self.folder / f"run{self.runs}"
+        run_folder.mkdir()
+        self.process = await self.stack.enter_async_context(bot_process(run_folder, self.settings))
+
+    async def kill(self) -> None:
+        """SIGKILL, as an out-of-memory killer or a power cut would."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        await self.process.wait()
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self._sampler.cancel()
+
+    async def _sample(self) -> None:
+        while True:
+            if self.process is not None:
+                self.peak_rss = max(self.peak_rss, process_tree_rss(self.process.pid))
+            await asyncio.sleep(0.2)
+
+
+def plan(args: argparse.Namespace, server: ArticleServer, articles: int) -> list[Message]:
+    """The messages: spread over the channels, each article linked by several in a row."""
+    return [
+        Message(
+            index=i,
+            channel=f"C{i % args.channels:03d}",
+            ts=f"{1_700_000_000 + i}.{i:06d}",
+            link=server.url(f"/article/{i * articles // args.messages}"),
+        )
+        for i in range(args.messages)
+    ]
+
+
+async def burst(
+    sender: EventSender,
+    messages: list[Message],
+    seconds: float,
+    bot: BotUnderLoad,
+    slack: FakeSlack,
+    kill_after: int | None,
+) -> tuple[float, int] | None:
+    """Send every message on schedule (each until acked); kill -9 and restart the bot after
+    message `kill_after`. When it was killed, and how many acked messages were unanswered."""
+    started = time.monotonic()
+    gap = seconds / len(messages)
+    sends, kill = [], None
+    for message in messages:
+        await asyncio.sleep(max(0.0, started + message.index * gap - time.monotonic()))
+        sends.append(asyncio.create_task(send(sender, message)))
+        if message.index == kill_after:
+            await bot.kill()
+            answered = _replies(slack)
+            unanswered = sum(m.acked_at is not None and m.ts not in answered for m in messages)
+            kill = (time.monotonic() - started, unanswered)
+            await bot.start()
+    await asyncio.gather(*sends)
+    return kill
+
+
 async def run(args: argparse.Namespace) -> int:
+    """The whole load run; the exit status."""
     texts = load_articles(args.shared, args.articles)
     folder = Path(tempfile.mkdtemp(prefix="sourcecheck-load-"))
     async with (
         FakeSlack(fault_rate=args.fault_rate, seed=args.seed) as slack,
         ArticleServer() as server,
+        contextlib.AsyncExitStack() as stack,
     ):
         for number, text in enumerate(texts):
             page = article_page(text)
@@ -146,53 +226,17 @@ async def run(args: argparse.Namespace) -> int:
             "SOURCECHECK_WORKERS": str(args.workers),
             "SOURCECHECK_LOG_LEVEL": "WARNING",
         }
-        messages = [
-            Message(
-                index=i,
-                channel=f"C{i % args.channels:03d}",
-                ts=f"{1_700_000_000 + i}.{i:06d}",
-                link=server.url(f"/article/{i * len(texts) // args.messages}"),
-            )
-            for i in range(args.messages)
-        ]
+        bot = BotUnderLoad(folder, settings, stack)
+        await bot.start()
+        await wait_healthy(port)
+        messages = plan(args, server, len(texts))
         sender = EventSender(f"http://127.0.0.1:{port}/slack/events", SECRET)
-        peak = [0]
-        async with contextlib.AsyncExitStack() as stack:
-            first_run = folder / "run1"
-            first_run.mkdir()
-            process = await stack.enter_async_context(bot_process(first_run, settings))
-            await wait_healthy(port)
-            pids = [process.pid]
-            sampler = asyncio.create_task(_sample_rss(pids, peak))
-            started = time.monotonic()
-            gap = args.seconds / args.messages
-            sends = []
-            killed_at, orphans = None, 0
-            for message in messages:
-                await asyncio.sleep(max(0.0, started + message.index * gap - time.monotonic()))
-                sends.append(asyncio.create_task(send(sender, message)))
-                if args.kill and killed_at is None and message.index == args.messages // 2:
-                    os.kill(process.pid, signal.SIGKILL)
-                    await process.wait()
-                    killed_at = time.monotonic() - started
-                    answered = _replies(slack)
-                    orphans = sum(m.acked_at is not None and m.ts not in answered for m in messages)
-                    second_run = folder / "run2"
-                    second_run.mkdir()
-                    process = await stack.enter_async_context(bot_process(second_run, settings))
-                    pids[0] = process.pid
-            await asyncio.gather(*sends)
-            replies = await _wait_for_replies(slack, messages, args.drain)
-            lag = await loop_lag(port)
-            sampler.cancel()
-        kill = (killed_at, orphans) if killed_at is not None else None
-        return report(args, messages, replies, peak[0], lag, kill, slack)
-
-
-async def _sample_rss(pids: list[int], peak: list[int]) -> None:
-    while True:
-        peak[0] = max(peak[0], process_tree_rss(pids[0]))
-        await asyncio.sleep(0.2)
+        kill_after = args.messages // 2 if args.kill else None
+        kill = await burst(sender, messages, args.seconds, bot, slack, kill_after)
+        replies = await _wait_for_replies(slack, messages, args.drain)
+        lag = await loop_lag(port)
+        bot.stop()
+        return report(args, messages, replies, bot.peak_rss, lag, kill, slack)
 
 
 async def _wait_for_replies(
