@@ -297,3 +297,24 @@ async def test_a_message_claimed_before_a_kill_9_is_answered_after_the_restart(
             assert process.returncode is None, log_tail(second)
         assert reply.body["embeds"]
         assert len(discord.called("POST", f"/channels/{message_id}/messages")) == 1
+
+
+async def test_a_burst_of_replies_all_arrive_through_rate_limits(world) -> None:
+    discord, articles = world
+    limited = {"Retry-After": "1", "Via": "1.1 google", "X-RateLimit-Scope": "user"}
+    body = {"message": "You are being rate limited.", "retry_after": 1.0, "global": False}
+    discord.faults["POST messages"].extend([(429, limited, body)] * 3)
+    discord.faults["POST threads"].extend([(429, limited, body)] * 2)
+    sent = [await say(discord, f"burst {articles.url('/a')}?n={n}") for n in range(15)]
+
+    def delivered(message_id: str) -> int:
+        posted = discord.called("POST", f"/channels/{message_id}/messages")
+        return sum(bool(p.response.get("embeds")) for p in posted)
+
+    for _ in range(600):
+        if all(delivered(message_id) for message_id in sent):
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(1.0)
+    assert [delivered(message_id) for message_id in sent] == [1] * len(sent)
+    assert len(discord.called("POST", "/channels/")) >= len(sent) * 2 + 5  # the 429s were met
