@@ -262,6 +262,11 @@ def _replies(slack: FakeSlack) -> dict[str, list[float]]:
     return found
 
 
+def _ack_delay(message: Message) -> float:
+    """Seconds from the first send to the ack (infinite if never acked)."""
+    return message.acked_at - message.first_sent if message.acked_at else float("inf")
+
+
 def report(
     args: argparse.Namespace,
     messages: list[Message],
@@ -289,6 +294,11 @@ def report(
     )
     print(f"Web API calls {len(slack.calls)}, answered with 429/500: {faults}")
     print(f"acked on the first attempt within {ACK_WITHIN:g} s: {first_try}/{len(messages)}")
+    print(
+        f"acked within {ACK_WITHIN:g} s of the first send (re-sends included): "
+        f"{sum(1 for m in messages if _ack_delay(m) <= ACK_WITHIN)}/{len(messages)}; "
+        f"slowest {max(_ack_delay(m) for m in messages):.2f} s"
+    )
     print(
         f"acked in the end: {acked}/{len(messages)}; the acking attempt within {ACK_WITHIN:g} s: "
         f"{acks_in_time}/{len(messages)}; re-sent after a refusal or timeout: "
