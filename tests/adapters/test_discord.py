@@ -1,13 +1,14 @@
 """The real bot process (`sourcecheck run`) against the local Discord."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientError, ClientSession
 
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
@@ -55,10 +56,12 @@ async def world(tmp_path: Path):
 
 async def healthy(port: int) -> dict:
     """`/healthz` once it says ok (discord.py is ready after the guilds), or its last word."""
+    health: dict = {"ok": False, "adapters": {}}
     async with ClientSession() as session:
-        for _ in range(100):
-            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                health = await response.json()
+        for _ in range(600):
+            with contextlib.suppress(ClientError):
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    health = await response.json()
             if health["ok"]:
                 break
             await asyncio.sleep(0.1)
@@ -282,11 +285,16 @@ async def test_a_message_claimed_before_a_kill_9_is_answered_after_the_restart(
         first, second = tmp_path / "first", tmp_path / "second"
         first.mkdir()
         second.mkdir()
+        port = free_port()
+        settings["SOURCECHECK_PORT"] = str(port)
         async with bot_process(first, settings) as process:
-            await asyncio.wait_for(discord.ready.wait(), timeout=60)
-            await asyncio.sleep(2.5)  # discord.py is ready once the guild has arrived
+            assert (await healthy(port))["ok"], log_tail(first)
             message_id = await say(discord, articles.url("/slow"))
-            await asyncio.sleep(1.0)
+            for _ in range(600):  # until claimed, and the page is loading
+                if articles.hits["/slow"]:
+                    break
+                await asyncio.sleep(0.05)
+            assert articles.hits["/slow"] == 1, log_tail(first)
             os.kill(process.pid, signal.SIGKILL)
             await process.wait()
         assert discord.called("POST", f"/channels/{message_id}/messages") == []

@@ -48,7 +48,11 @@ async def test_kill_9_after_the_acks_and_every_message_still_gets_one_reply(
             for number in range(MESSAGES):
                 event = message_event(articles.url(f"/slow/{number}"), f"{500 + number}.1")
                 assert await sender.send(event, event_id=f"EvR{number}") == 200
-            await asyncio.sleep(0.5)
+            for _ in range(600):  # until all are claimed and their pages loading
+                if len(articles.hits) == MESSAGES:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(articles.hits) == MESSAGES, log_tail(first)
             os.kill(process.pid, signal.SIGKILL)
             await process.wait()
         assert slack.called("chat.postMessage") == []  # the pages were still loading
