@@ -198,7 +198,9 @@ class Bot:
     def _needs_analysis(self, target: str) -> bool:
         if _is_text(target):
             return True
-        return target not in self._in_flight and self.cached_report(target) is None
+        if target in self._in_flight:
+            return False
+        return self.store.cached_report(target, self.settings.cache_ttl) is None
 
     async def _outcome(self, message: Incoming, target: str, channel: ChannelSettings) -> Outcome:
         is_text = _is_text(target)

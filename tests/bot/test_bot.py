@@ -16,13 +16,6 @@ OTHER = (SEEDS / "002_health_claims.html").read_bytes()
 PASTED = (SEEDS / "000_942a618684aacc33.txt").read_text()
 
 
-@pytest.fixture(scope="module")
-def pool():
-    workers = AnalysisPool(workers=2, queue_size=4, model=None)
-    yield workers
-    workers.close()
-
-
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
