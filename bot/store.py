@@ -11,7 +11,6 @@ from pathlib import Path
 
 from sqlalchemy import (
     ColumnElement,
-    Delete,
     Engine,
     Table,
     and_,
@@ -198,15 +197,11 @@ class Store:
         now = self.clock()
         with self.engine.begin() as connection:
             rows = connection.execute(
-                select(seen.c.key, seen.c.run, seen.c.done).where(
-                    seen.c.platform == platform, seen.c.key.in_(keys)
-                )
+                select(seen.c.key, seen.c.run, seen.c.done).where(_keyed(seen, platform, keys))
             ).all()
             if any(row.done or row.run == run for row in rows):
                 return False
-            connection.execute(
-                delete(seen).where(seen.c.platform == platform, seen.c.key.in_(keys))
-            )
+            connection.execute(delete(seen).where(_keyed(seen, platform, keys)))
             try:
                 connection.execute(
                     insert(seen),
@@ -223,27 +218,21 @@ class Store:
         """Mark a claimed message as answered (or deliberately not answered)."""
         keys = list(keys)
         with self.engine.begin() as connection:
-            connection.execute(
-                update(seen)
-                .where(seen.c.platform == platform, seen.c.key.in_(keys))
-                .values(done=True)
-            )
-            connection.execute(_pending(platform, keys))
+            connection.execute(update(seen).where(_keyed(seen, platform, keys)).values(done=True))
+            connection.execute(delete(pending).where(_keyed(pending, platform, keys)))
 
     def release(self, platform: str, keys: Iterable[str]) -> None:
         """Give a claim up, so a retry of the same message is answered."""
         keys = list(keys)
         with self.engine.begin() as connection:
-            connection.execute(
-                delete(seen).where(seen.c.platform == platform, seen.c.key.in_(keys))
-            )
-            connection.execute(_pending(platform, keys))
+            connection.execute(delete(seen).where(_keyed(seen, platform, keys)))
+            connection.execute(delete(pending).where(_keyed(pending, platform, keys)))
 
     def hold(self, platform: str, key: str, run: str, message: str) -> None:
         """Keep a claimed message (as JSON, without its text) until it is finished or
         released, so a run that takes over after a crash can answer it."""
         with self.engine.begin() as connection:
-            connection.execute(_pending(platform, [key]))
+            connection.execute(delete(pending).where(_keyed(pending, platform, [key])))
             connection.execute(
                 insert(pending).values(
                     platform=platform, key=key, run=run, message=message, at=self.clock()
@@ -451,5 +440,6 @@ def _source(platform: str, workspace: str, channel: str, message_id: str) -> Col
     )
 
 
-def _pending(platform: str, keys: list[str]) -> Delete:
-    return delete(pending).where(pending.c.platform == platform, pending.c.key.in_(keys))
+def _keyed(table: Table, platform: str, keys: list[str]) -> ColumnElement[bool]:
+    """The rows of `table` (seen or pending) for these message keys on one platform."""
+    return and_(table.c.platform == platform, table.c.key.in_(keys))
