@@ -19,44 +19,37 @@ from analysis.components.lexicon import (
     PERSONAL_PRONOUNS,
     SWEEPING_WORDS,
 )
+from analysis.evidence import Evidence
 from analysis.extract import Article
-from analysis.features import Surroundings, attribution_features
+from analysis.features import Surroundings
+from analysis.flagging import attribution_probability, flag_probabilities
 from analysis.linear import load_model
-from analysis.report import Kind, Sensitivity, Sentence, Status, should_flag
+from analysis.report import (
+    FLAG_MODEL,
+    Kind,
+    Sensitivity,
+    Sentence,
+    Source,
+    SourceKind,
+    Status,
+    should_flag,
+)
 
 BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE)
-FIGURE_LABELS = frozenset({"MONEY", "PERCENT", "CARDINAL", "QUANTITY"})
-TIME_LABELS = frozenset({"DATE", "TIME"})
-ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "EVENT", "LAW", "FAC"})
 MODALS = frozenset(
     {"will", "would", "may", "might", "could", "should", "must", "shall", "ought", "'ll", "can"}
 )
 PREDICATE_DEPS = frozenset({"acomp", "attr", "oprd", "xcomp"})
 COMPLEMENT_DEPS = PREDICATE_DEPS | {"ccomp", "prep", "dobj", "advmod", "npadvmod", "neg", "advcl"}
 WISH_VERBS = frozenset({"need", "want", "wish", "hope", "must"})
-HEDGES = frozenset(
-    {
-        "seem",
-        "seems",
-        "appear",
-        "appears",
-        "perhaps",
-        "maybe",
-        "possibly",
-        "probably",
-        "likely",
-        "might",
-        "may",
-    }
-)
 
 
-def judge_article(doc: Doc, article: Article, sensitivity: Sensitivity) -> list[Sentence]:
-    """Judge every sentence of `doc`, the parsed `article.body`."""
+def read_article(doc: Doc, article: Article) -> list[Evidence]:
+    """The rules' evidence for every sentence of `doc`, the parsed `article.body`."""
     starts = [p.start for p in article.paragraphs]
     texts = article.paragraph_texts()
     context = Context()
-    verdicts: list[Sentence] = []
+    evidence: list[Evidence] = []
     previous: Span | None = None
     for trimmed in _sentences(doc):
         paragraph = max(0, bisect_right(starts, trimmed.start_char) - 1)
@@ -68,40 +61,121 @@ def judge_article(doc: Doc, article: Article, sensitivity: Sensitivity) -> list[
         )
         where = Surroundings(previous, new_paragraph, context.quote_open)
         links = _links_in(article, trimmed.start_char, trimmed.end_char)
+        carried = context.last_source
         found = attribute(trimmed, links, context)
-        verdicts.append(judge_sentence(trimmed, paragraph, found, where, sensitivity))
+        kind, kind_cues = _kind(trimmed, found)
+        evidence.append(Evidence(trimmed, paragraph, found, where, kind, tuple(kind_cues), carried))
         previous = trimmed
-    return verdicts
+    return evidence
+
+
+def judge_article(doc: Doc, article: Article, sensitivity: Sensitivity) -> list[Sentence]:
+    """Judge every sentence of `doc`, the parsed `article.body`, with the shipped models."""
+    items = read_article(doc, article)
+    attributed = [attribution_probability(item) for item in items]
+    probabilities = flag_probabilities(items, attributed)
+    points = load_model(FLAG_MODEL).points
+    return judge_sentences(items, probabilities, attributed, points, sensitivity)
+
+
+def judge_sentences(
+    items: list[Evidence],
+    probabilities: list[float],
+    attributed: list[float],
+    points: dict[str, float],
+    sensitivity: Sensitivity,
+) -> list[Sentence]:
+    """The verdicts on an article's sentences, given the models' probabilities for each."""
+    return [
+        judge_sentence(
+            item, probabilities[i], attributed[i] >= 0.5, _carried(items, i), points, sensitivity
+        )
+        for i, item in enumerate(items)
+    ]
+
+
+def _carried(items: list[Evidence], i: int) -> tuple[Source, ...]:
+    """The source a sentence may continue: the last one named before it in the article, else
+    the one the next sentence of its paragraph names ("... Police said.")."""
+    if items[i].carried:
+        return (Source(name=items[i].carried, kind=SourceKind.QUOTE),)
+    following = items[i + 1] if i + 1 < len(items) else None
+    if following is None or following.paragraph != items[i].paragraph:
+        return ()
+    return tuple(s for s in following.found.sources if s.kind is not SourceKind.VAGUE)[:1]
 
 
 def judge_sentence(
-    span: Span,
-    paragraph: int,
-    found: Attribution,
-    where: Surroundings,
+    item: Evidence,
+    probability: float,
+    attributed: bool,
+    carried: tuple[Source, ...],
+    points: dict[str, float],
     sensitivity: Sensitivity,
 ) -> Sentence:
-    """The verdict on one sentence, given what attribution found in it and what surrounds it."""
-    attribution = load_model("attribution")
-    attributed = attribution.probability(attribution_features(span, where)) >= 0.5
-    kind, kind_cues = _kind(span, found)
-    status = Status.NONE if kind is not Kind.CLAIM else (found.status or Status.UNSOURCED)
-    score = _score(span, status) if kind is Kind.CLAIM else 0.0
-    sources = tuple(found.sources) if kind is Kind.CLAIM else ()
+    """The verdict on one sentence: the flag model's `probability` decides, the rules' evidence
+    says why and names the sources. `points` are the model's operating points per sensitivity.
+
+    A sentence the model flags at `medium`, or at `high` unless the attribution model says it
+    reports the words of a source it names or continues (`carried`), is a claim: vague when
+    the rules found a vague source (and then flagged at every sensitivity), else unsourced.
+    Any other claim is sourced when it names or continues a source; anything else keeps the
+    rules' kind and is never flagged.
+    """
+    found = item.found
+    reported = attributed and bool(carried or _named(item.found.sources))
+    flaggable = probability >= points[Sensitivity.MEDIUM] or (
+        probability >= points[Sensitivity.HIGH] and not reported
+    )
+    kind, status, sources = _decision(item, flaggable, carried)
+    score = probability
+    if status is Status.VAGUE:
+        score = max(score, points[Sensitivity.LOW])
+    if kind is not Kind.CLAIM:
+        score = 0.0
     return Sentence(
-        text=span.text,
-        start=span.start_char,
-        end=span.end_char,
-        paragraph=paragraph,
+        text=item.span.text,
+        start=item.span.start_char,
+        end=item.span.end_char,
+        paragraph=item.paragraph,
         kind=kind,
         status=status,
         flagged=should_flag(kind, status, score, sensitivity),
-        score=score,
+        score=round(score, 3),
         sources=sources,
-        reasons=tuple(_reasons(span, status, found)),
-        cues=tuple(kind_cues + found.cues),
-        attributed=attributed,
+        reasons=tuple(_reasons(item.span, status, found)),
+        cues=tuple(item.kind_cues + tuple(found.cues)),
+        attributed=_attributed(kind, status, attributed),
     )
+
+
+def _named(sources: list[Source]) -> tuple[Source, ...]:
+    return tuple(s for s in sources if s.kind is not SourceKind.VAGUE)
+
+
+def _attributed(kind: Kind, status: Status, model_says: bool) -> bool:
+    """Sourced and vague claims are attributed; any other sentence when the attribution model
+    says it reports or continues someone's words (an unsourced claim can: a new fact inside a
+    speaker's story)."""
+    return (kind is Kind.CLAIM and status in (Status.SOURCED, Status.VAGUE)) or model_says
+
+
+def _decision(
+    item: Evidence, flaggable: bool, carried: tuple[Source, ...]
+) -> tuple[Kind, Status, tuple[Source, ...]]:
+    """Kind, status and sources that agree with each other and with the flag decision."""
+    found = item.found
+    vague = tuple(s for s in found.sources if s.kind is SourceKind.VAGUE)
+    named = _named(found.sources)
+    if flaggable:
+        if found.status is Status.VAGUE and vague:
+            return Kind.CLAIM, Status.VAGUE, vague
+        return Kind.CLAIM, Status.UNSOURCED, ()
+    if named or (carried and item.kind is Kind.CLAIM):
+        return Kind.CLAIM, Status.SOURCED, named or carried
+    if item.kind is Kind.CLAIM:
+        return Kind.CLAIM, Status.UNSOURCED, ()
+    return item.kind, Status.NONE, ()
 
 
 def _kind(span: Span, found: Attribution) -> tuple[Kind, list[str]]:
@@ -156,24 +230,6 @@ def _has_subject(verb: Token) -> bool:
     return any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children)
 
 
-def _score(span: Span, status: Status) -> float:
-    labels = {e.label_ for e in span.ents}
-    lowers = {t.lower_ for t in span}
-    people = span.doc._.sourcecheck_people or {}
-    named = bool(labels & ACTOR_LABELS) or any(t.text in people for t in span)
-    score = 0.3
-    score += 0.2 if named else 0.0
-    score += 0.15 if labels & FIGURE_LABELS else 0.0
-    score += 0.05 if labels & TIME_LABELS else 0.0
-    score += 0.1 if any(t.tag_ in ("VBD", "VBN") for t in span) else 0.0
-    score += 0.1 if lowers & SWEEPING_WORDS else 0.0
-    score += 0.1 if status is Status.VAGUE else 0.0
-    score -= 0.15 if lowers & HEDGES else 0.0
-    score -= 0.1 if lowers & OPINION_WORDS else 0.0
-    score -= 0.1 if len(span) < 8 else 0.0
-    return round(min(0.98, max(0.05, score)), 3)
-
-
 def _reasons(span: Span, status: Status, found: Attribution) -> list[str]:
     if status is Status.VAGUE:
         vague = [s.name for s in found.sources if s.kind == "vague"]
@@ -191,10 +247,19 @@ def _reasons(span: Span, status: Status, found: Attribution) -> list[str]:
     if sweeping:
         quoted = ", ".join(f"'{w}'" for w in sweeping[:2])
         reasons.append(f"sweeping claim ({quoted}) with no source")
-    people = [e.text for e in span.ents if e.label_ == "PERSON"]
-    if people and not reasons:
-        reasons.append(f"claim about a named person's actions ({people[0]}) with no source")
+    actor = _subject_person(span)
+    if actor and not reasons:
+        reasons.append(f"claim about what {actor} did, with no source given")
     return reasons or ["stated as fact with no source given"]
+
+
+def _subject_person(span: Span) -> str | None:
+    """The person the sentence is about: a PERSON entity that is the main verb's subject."""
+    subjects = [c for c in span.root.children if c.dep_ in ("nsubj", "nsubjpass")]
+    for entity in span.ents:
+        if entity.label_ == "PERSON" and any(entity.start <= s.i < entity.end for s in subjects):
+            return entity.text
+    return None
 
 
 def _sentences(doc: Doc) -> list[Span]:

@@ -7,7 +7,7 @@ The weights are trained by `make train` (`tools/train.py`) on the public data in
 import gzip
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -17,12 +17,14 @@ DATA_PACKAGE = "analysis.data"
 
 @dataclass(frozen=True, slots=True)
 class LinearModel:
-    """A logistic-regression model over named binary features."""
+    """A logistic-regression model over named features; `points` are named operating points
+    (thresholds on the probability), e.g. one per sensitivity."""
 
     name: str
     weights: dict[str, float]
     bias: float
     threshold: float = 0.5
+    points: dict[str, float] = field(default_factory=dict)
 
     def probability(self, features: dict[str, float]) -> float:
         """P(positive class) for one feature set."""
@@ -41,6 +43,7 @@ class LinearModel:
             "bias": self.bias,
             "threshold": self.threshold,
             "weights": self.weights,
+            "points": self.points,
         }
 
 
@@ -61,4 +64,5 @@ def load_model(name: str) -> LinearModel:
         weights=stored["weights"],
         bias=stored["bias"],
         threshold=stored["threshold"],
+        points=stored.get("points", {}),
     )

@@ -1,6 +1,8 @@
 """`make eval`: measure the analysis core against ../shared/eval and print one table.
 
-Flags on flags-dev (the shared scorer), sentence-level attribution on PolNeAR dev (the
+Flags on folds grouped by article over flags-train + flags-dev (the figures the flag model
+is chosen by, per source collection, with a reliability table of `score`), flags on
+flags-dev with the shipped model (the shared scorer), sentence-level attribution on PolNeAR dev (the
 `attributed` field), 5-fold cross-validated F1 of our sentence features on ClaimBuster and
 CoNLL-2010 weasel, extraction on the article-extraction benchmark pages (its 4-gram shingle
 F1), and ROUGE of the summary and of LEAD-3 on CNN/DailyMail.
@@ -18,8 +20,19 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from crossval import (
+    calibrate,
+    counts_at,
+    operating_points,
+    out_of_fold,
+    platt,
+    reliability,
+    threshold_counts,
+)
+from flagdata import read_labelled
 from train import (
     CLAIMBUSTER_C,
+    FLAGS_C,
     POSITIVE_ATTRIBUTION,
     WEASEL_C,
     cached,
@@ -30,8 +43,12 @@ from train import (
 
 from analysis import AnalysisOptions, Report, load_text, report_articles
 from analysis.extract import extract_html
+from analysis.judge import judge_sentences
+from analysis.linear import load_model
+from analysis.report import Sensitivity
 
-KINDS = ("flags", "polnear", "learned", "extraction", "rouge")
+KINDS = ("folds", "flags", "polnear", "learned", "extraction", "rouge")
+DATASETS = ("fakenewsnet", "polnear", "dailymail", "bbc", "dev")
 SHINGLE_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -46,6 +63,8 @@ def main() -> None:
     chosen = set(args.only or KINDS)
     rows: list[tuple[str, str]] = []
     options = AnalysisOptions()
+    if "folds" in chosen:
+        rows += evaluate_folds(eval_dir)
     if "flags" in chosen:
         rows += evaluate_flags(eval_dir, options, args.per_article)
     if "polnear" in chosen:
@@ -86,6 +105,63 @@ def evaluate_flags(
         ("flags-dev F1", found.get("F1", "?")),
         ("flags-dev sources named correctly", sources.group(1) if sources else "?"),
         ("flags-dev vague called vague", vague.group(1) if vague else "?"),
+    ]
+
+
+def evaluate_folds(eval_dir: Path) -> list[tuple[str, str]]:
+    """Grouped cross-validation over flags-train + flags-dev, with the shipped model's
+    regularisation and the calibration and operating points `make train` chose on these folds:
+    flags at each sensitivity, overall and per source, sources named, vague called vague,
+    and a reliability table of `score`."""
+    articles = list(read_labelled([eval_dir / "flags-train", eval_dir / "flags-dev"]))
+    shipped = load_model("flags")
+    raw = out_of_fold(articles, FLAGS_C)
+    slope, intercept = platt(raw, articles)
+    probabilities = calibrate(raw, slope, intercept)
+    points = operating_points(threshold_counts(articles, probabilities))
+    print(f"folds: operating points {points} (shipped {shipped.points})")
+    rows: list[tuple[str, str]] = []
+    for level in Sensitivity:
+        verdicts = [
+            judge_sentences(a.evidence, ps, a.attributed, points, level)
+            for a, ps in zip(articles, probabilities, strict=True)
+        ]
+        flagged = [[s.flagged for s in v] for v in verdicts]
+        for dataset in ("", *DATASETS) if level is Sensitivity.MEDIUM else ("",):
+            counts = counts_at(articles, flagged, dataset)
+            name = f"folds {level} {dataset or 'all'}"
+            rows.append((f"{name} P / R / F1", _prf_text(counts)))
+        if level is Sensitivity.MEDIUM:
+            rows += _sources_and_vague(articles, verdicts)
+    table, error = reliability(articles, probabilities)
+    print("reliability of score (folds): bin, sentences, mean score, share to flag")
+    for label, size, mean, observed in table:
+        print(f"  {label}  {size:5d}  {mean:.3f}  {observed:.3f}")
+    rows.append(("folds score expected calibration error", f"{error:.3f}"))
+    return rows
+
+
+def _prf_text(counts) -> str:
+    return f"{counts.precision:.3f} / {counts.recall:.3f} / {counts.f1:.3f} (tp {counts.tp})"
+
+
+def _sources_and_vague(articles, verdicts) -> list[tuple[str, str]]:
+    """Sourced gold sentences whose sentence names a source sharing a word with the gold
+    source, and vague gold sentences called vague, as `score_flags.py` counts them."""
+    named = sourced = vague = called = 0
+    for article, sentences in zip(articles, verdicts, strict=True):
+        for gold in article.gold:
+            match = sentences[gold.match] if gold.match is not None else None
+            if gold.label == "S" and gold.source:
+                sourced += 1
+                want = set(_words(gold.source))
+                named += bool(match) and any(want & set(_words(s.name)) for s in match.sources)
+            if gold.label == "V":
+                vague += 1
+                called += bool(match) and match.status == "vague"
+    return [
+        ("folds sources named correctly", f"{named / max(1, sourced):.3f} ({named}/{sourced})"),
+        ("folds vague called vague", f"{called / max(1, vague):.3f} ({called}/{vague})"),
     ]
 
 

@@ -1,0 +1,24 @@
+"""Evidence: what the parse and the rules say of one sentence, before the learned decision."""
+
+from dataclasses import dataclass
+
+from spacy.tokens import Span
+
+from analysis.attribution import Attribution
+from analysis.features import Surroundings
+from analysis.report import Kind
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One sentence: its span and paragraph, the sources attribution found, where it stands,
+    the kind the rules give it (with the cues behind that kind), and the last source the
+    article named before it, which it may continue."""
+
+    span: Span
+    paragraph: int
+    found: Attribution
+    where: Surroundings
+    kind: Kind
+    kind_cues: tuple[str, ...]
+    carried: str | None = None

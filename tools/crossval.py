@@ -1,0 +1,202 @@
+"""Cross-validation of the flag model, grouped by article: no article is in two folds.
+
+`make train` chooses the regularisation, the calibration and the operating points here;
+`make eval` reports the same folds' figures. Folds are stratified by source collection and
+seeded, so both see the same split.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from flagdata import SCORED, LabelledArticle
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
+
+from analysis.linear import LinearModel
+
+SEED = 0
+FOLDS = 5
+MIN_COUNT = 2
+LOW_PRECISION = 0.90
+HIGH_RECALL = 0.90
+
+Probabilities = list[list[float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Flag counts over gold sentences, as `score_flags.py` counts them."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    @property
+    def precision(self) -> float:
+        """tp / (tp + fp)."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        """tp / (tp + fn)."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        """The harmonic mean of precision and recall."""
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def folds(articles: Sequence[LabelledArticle]) -> list[tuple[list[int], list[int]]]:
+    """Train and test article indices for each fold, grouped by article."""
+    splitter = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    strata = [a.dataset for a in articles]
+    groups = [a.name for a in articles]
+    return [
+        (list(train), list(test))
+        for train, test in splitter.split(np.zeros(len(articles)), strata, groups)
+    ]
+
+
+def training_rows(articles: Sequence[LabelledArticle]) -> tuple[list[dict[str, float]], list[int]]:
+    """Every sentence of ours that covers a scored gold sentence, with its majority label."""
+    features, labels = [], []
+    for article in articles:
+        for row, share in zip(article.features, article.labels(), strict=True):
+            if share is not None:
+                features.append(row)
+                labels.append(int(share >= 0.5))
+    return features, labels
+
+
+def fit(features: list[dict[str, float]], labels: list[int], c: float, name: str) -> LinearModel:
+    """Logistic regression on the features seen at least MIN_COUNT times, seeded."""
+    counts = Counter(k for f in features for k in f)
+    kept = [{k: v for k, v in f.items() if counts[k] >= MIN_COUNT} for f in features]
+    vectorizer = DictVectorizer()
+    matrix = vectorizer.fit_transform(kept).tocsr()
+    matrix.indices = matrix.indices.astype(np.int32)
+    matrix.indptr = matrix.indptr.astype(np.int32)
+    classifier = LogisticRegression(C=c, solver="liblinear", random_state=SEED, max_iter=5000)
+    classifier.fit(matrix, labels)
+    weights = {
+        key: round(float(w), 4)
+        for key, w in zip(vectorizer.get_feature_names_out(), classifier.coef_[0], strict=True)
+        if abs(w) >= 1e-4
+    }
+    return LinearModel(name=name, weights=weights, bias=round(float(classifier.intercept_[0]), 4))
+
+
+def out_of_fold(articles: Sequence[LabelledArticle], c: float) -> Probabilities:
+    """Each sentence's probability from the model of the fold that held its article out."""
+    probabilities: Probabilities = [[] for _ in articles]
+    for train, test in folds(articles):
+        model = fit(*training_rows([articles[i] for i in train]), c, "fold")
+        for i in test:
+            probabilities[i] = [model.probability(f) for f in articles[i].features]
+    return probabilities
+
+
+def counts_at(
+    articles: Sequence[LabelledArticle], flagged: Sequence[Sequence[bool]], dataset: str = ""
+) -> Counts:
+    """The scorer's counts: each scored gold sentence takes the verdict of its sentence."""
+    tp = fp = fn = tn = 0
+    for article, verdicts in zip(articles, flagged, strict=True):
+        if dataset and article.dataset != dataset:
+            continue
+        for gold in article.gold:
+            if gold.label not in SCORED:
+                continue
+            hit = gold.match is not None and verdicts[gold.match]
+            positive = gold.label in "UV"
+            tp += positive and hit
+            fn += positive and not hit
+            fp += hit and not positive
+            tn += not hit and not positive
+    return Counts(tp, fp, fn, tn)
+
+
+def threshold_counts(
+    articles: Sequence[LabelledArticle], probabilities: Probabilities
+) -> list[tuple[float, Counts]]:
+    """Counts at every distinct threshold (each probability a sentence covering gold has)."""
+    candidates = sorted({round(p * 200) / 200 for ps in probabilities for p in ps})
+    return [
+        (t, counts_at(articles, [[p >= t for p in ps] for ps in probabilities])) for t in candidates
+    ]
+
+
+def operating_points(table: list[tuple[float, Counts]]) -> dict[str, float]:
+    """`low` at precision >= 0.90 (most recall), `medium` at the best F1, `high` at recall
+    >= 0.90 (most precision)."""
+    medium = max(table, key=lambda row: (round(row[1].f1, 4), -row[0]))[0]
+    precise = [t for t, c in table if c.precision >= LOW_PRECISION and c.tp]
+    recalled = [t for t, c in table if c.recall >= HIGH_RECALL]
+    low = min(precise) if precise else max(t for t, _ in table)
+    high = max(recalled) if recalled else min(t for t, _ in table)
+    return {"low": max(low, medium), "medium": medium, "high": min(high, medium)}
+
+
+def platt(probabilities: Probabilities, articles: Sequence[LabelledArticle]) -> tuple[float, float]:
+    """Slope and intercept that calibrate a logit, fitted on out-of-fold predictions."""
+    logits, labels = [], []
+    for article, ps in zip(articles, probabilities, strict=True):
+        for p, share in zip(ps, article.labels(), strict=True):
+            if share is not None:
+                logits.append([_logit(p)])
+                labels.append(int(share >= 0.5))
+    fitted = LogisticRegression(C=1e4, random_state=SEED).fit(np.array(logits), labels)
+    return float(fitted.coef_[0][0]), float(fitted.intercept_[0])
+
+
+def calibrated(model: LinearModel, slope: float, intercept: float) -> LinearModel:
+    """`model` with the Platt scaling folded into its weights and bias."""
+    weights = {k: round(w * slope, 4) for k, w in model.weights.items()}
+    return LinearModel(
+        name=model.name,
+        weights={k: w for k, w in weights.items() if w},
+        bias=round(model.bias * slope + intercept, 4),
+        points=model.points,
+    )
+
+
+def calibrate(probabilities: Probabilities, slope: float, intercept: float) -> Probabilities:
+    """Apply Platt scaling to probabilities."""
+    return [[_sigmoid(slope * _logit(p) + intercept) for p in ps] for ps in probabilities]
+
+
+def reliability(
+    articles: Sequence[LabelledArticle], probabilities: Probabilities, bins: int = 10
+) -> tuple[list[tuple[str, int, float, float]], float]:
+    """Rows (bin, sentences, mean score, share that should be flagged) and the expected
+    calibration error over sentences of ours that cover scored gold sentences."""
+    rows: list[list[tuple[float, float]]] = [[] for _ in range(bins)]
+    for article, ps in zip(articles, probabilities, strict=True):
+        for p, share in zip(ps, article.labels(), strict=True):
+            if share is not None:
+                rows[min(bins - 1, int(p * bins))].append((p, share))
+    total = sum(len(r) for r in rows)
+    table, error = [], 0.0
+    for index, members in enumerate(rows):
+        if not members:
+            continue
+        mean = sum(p for p, _ in members) / len(members)
+        observed = sum(s for _, s in members) / len(members)
+        error += len(members) / total * abs(mean - observed)
+        table.append((f"{index / bins:.1f}-{(index + 1) / bins:.1f}", len(members), mean, observed))
+    return table, error
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
+def _sigmoid(z: float) -> float:
+    return float(1 / (1 + np.exp(-z)))
