@@ -13,7 +13,9 @@ from spacy.tokens import Span, Token
 from analysis.components.lexicon import (
     COGNITION_VERBS,
     DOCUMENT_NOUNS,
+    INSTITUTION_NOUNS,
     REPORTING_VERBS,
+    SPEECH_ACT_VERBS,
     STANCE_NOUNS,
     UNNAMED_WORDS,
     VAGUE_ADVERBS,
@@ -26,7 +28,7 @@ NAMED_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "WORK_OF_ART", 
 SOURCE_LABELS = frozenset({"PERSON", "ORG", "GPE", "WORK_OF_ART", "LAW"})
 MAIN_DEPS = frozenset({"ROOT", "conj", "parataxis"})
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
-ADJUNCT_DEPS = frozenset({"advcl", "pcomp", "xcomp"})
+ADJUNCT_DEPS = frozenset({"advcl", "pcomp", "xcomp", "acl"})
 CLAUSE_DEPS = frozenset({"ccomp", "parataxis"})
 SPEECH_VERBS = frozenset(
     "say tell report announce write tweet testify confirm admit reveal claim state add".split()
@@ -60,6 +62,7 @@ class Context:
     paragraph: int = -1
     last_person: str | None = None
     last_source: str | None = None
+    last_body: str | None = None
     quote_open: bool = False
     quote_speaker: str | None = None
     block_speaker: str | None = None
@@ -81,6 +84,7 @@ def attribute(sentence: Span, links: list[str], context: Context) -> Attribution
         found.add(Status.SOURCED, Source(name=host, kind=SourceKind.LINK), f"link:{host}")
     _verbal_attribution(sentence, context, found)
     _according_to(sentence, context, found)
+    _documents(sentence, context, found)
     _stance(sentence, context, found)
     _vague_cues(sentence, found)
     _continuing(sentence, context, found)
@@ -124,12 +128,14 @@ def _attributes(verb: Token) -> bool:
         return True
     clauses = [child for child in verb.children if child.dep_ in CLAUSE_DEPS]
     clause = bool(clauses)
-    if verb.lemma_.lower() not in REPORTING_VERBS:
+    if verb.lemma_.lower() not in REPORTING_VERBS | SPEECH_ACT_VERBS:
         that = any(t.dep_ == "mark" and t.lower_ == "that" for c in clauses for t in c.children)
         return that and verb.lemma_ != "be"
     if clause or _has_quote(verb.sent) or _inverted(verb):
         return True
     if any(child.dep_ == "prep" and child.lower_ == "as" for child in verb.children):
+        return True
+    if verb.lemma_.lower() in SPEECH_ACT_VERBS:
         return True
     objects = [child for child in verb.children if child.dep_ == "dobj"]
     return verb.lemma_.lower() in SPEECH_VERBS and all(o.pos_ == "PRON" for o in objects)
@@ -221,6 +227,21 @@ def _stance(sentence: Span, context: Context, found: Attribution) -> None:
                 found.add(*classified, f"stance:{noun.text}")
 
 
+def _documents(sentence: Span, context: Context, found: Attribution) -> None:
+    """An identified document that says something: the subject of any verb ("the poll shows
+    Clinton ahead", "records revealed edits"), or "in the Q magazine poll"."""
+    for noun in sentence:
+        if noun.lemma_.lower() not in DOCUMENT_NOUNS:
+            continue
+        subject = noun.dep_ in SUBJECT_DEPS and noun.head.pos_ in ("VERB", "AUX")
+        inside = noun.dep_ == "pobj" and noun.head.lower_ in ("in", "from")
+        if not (subject or inside):
+            continue
+        classified = _classify(noun, context, None)
+        if classified and classified[1].kind is SourceKind.DOCUMENT:
+            found.add(*classified, f"document:{noun.text}")
+
+
 def _according_to(sentence: Span, context: Context, found: Attribution) -> None:
     for token in sentence:
         if token.lower_ != "according":
@@ -240,11 +261,16 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
     if head.pos_ == "PRON":
         if lower in THIRD_PERSON:
             name = context.last_person if lower in ("he", "she", "him", "her") else None
+            name = name or context.last_body if lower in ("they", "them") else name
             name = name or context.last_source or context.last_person
             return (Status.SOURCED, Source(name=name, kind=SourceKind.NAMED)) if name else None
         if lower == "it" and verb is not None and verb.dep_ == "ROOT" and _is_passive(verb):
             return Status.VAGUE, Source(name=f"it is {verb.text}", kind=SourceKind.VAGUE)
+        if lower in ("it", "they") and context.last_body:
+            return Status.SOURCED, Source(name=context.last_body, kind=SourceKind.NAMED)
         return None
+    if head.lemma_.lower() in INSTITUTION_NOUNS and head.tag_ == "NNS":
+        return Status.SOURCED, Source(name=_trim(_phrase(head).text), kind=SourceKind.NAMED)
     phrase = _phrase(head)
     known = _known_person(head)
     if known and not _entity_at(head):
@@ -322,6 +348,14 @@ def _remember(sentence: Span, context: Context, found: Attribution) -> None:
     named = [s.name for s in found.sources if s.kind in (SourceKind.NAMED, SourceKind.QUOTE)]
     if named:
         context.last_source = named[-1]
+    bodies = [
+        s.name
+        for s in found.sources
+        if s.kind is SourceKind.DOCUMENT
+        or (s.kind is SourceKind.NAMED and s.name not in people_named.values())
+    ]
+    if bodies:
+        context.last_body = _trim(bodies[-1])
     was_open = context.quote_open
     context.quote_open = quote_open_after(sentence.text, was_open)
     if context.quote_open and not was_open:

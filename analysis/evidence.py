@@ -22,3 +22,9 @@ class Evidence:
     kind: Kind
     kind_cues: tuple[str, ...]
     carried: str | None = None
+
+    @property
+    def vague_cue(self) -> bool:
+        """Whether a plain vague-source phrase or adverb stands in the sentence ("rumors have
+        been circulating", "studies show", "reportedly"): flagged at every sensitivity."""
+        return any(cue.startswith("vague:") for cue in self.found.cues)

@@ -10,11 +10,15 @@ flagged; the sensitivities are operating points on that probability.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from analysis.evidence import Evidence
 from analysis.features import attribution_features, sentence_features
-from analysis.linear import load_model
+from analysis.linear import LinearModel, load_model
 from analysis.report import FLAG_MODEL
+
+LOOKBACK = 6
+VAGUE_MODEL = "vague"
 
 
 def attribution_probability(item: Evidence) -> float:
@@ -48,6 +52,7 @@ def flag_features(
     features["ctx=new_paragraph" if item.where.new_paragraph else "ctx=same_paragraph"] = 1.0
     if item.where.in_quote:
         features["ctx=in_quote"] = 1.0
+    features.update(_last_source(items, i))
     for label, j in (("prev", i - 1), ("next", i + 1)):
         if 0 <= j < len(items):
             same = items[j].paragraph == item.paragraph
@@ -58,7 +63,58 @@ def flag_features(
     return features
 
 
-def flag_probabilities(items: Sequence[Evidence], attributed: Sequence[float]) -> list[float]:
-    """The shipped flag model's probability, for each sentence, that it should be flagged."""
-    model = load_model(FLAG_MODEL)
-    return [model.probability(flag_features(items, attributed, i)) for i in range(len(items))]
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """The trained models' view of one sentence: P(flag), P(vague, were it flagged), P(it
+    reports someone's words), and the word that most made it sound vague."""
+
+    flag: float
+    vague: float
+    attributed: float
+    vague_word: str | None = None
+
+
+def score_article(
+    items: Sequence[Evidence], flags: LinearModel | None = None, vague: LinearModel | None = None
+) -> list[Scores]:
+    """Every sentence's scores, from the shipped models unless others are given."""
+    flags = flags or load_model(FLAG_MODEL)
+    vague = vague or load_model(VAGUE_MODEL)
+    attributed = [attribution_probability(item) for item in items]
+    scores = []
+    for i in range(len(items)):
+        features = flag_features(items, attributed, i)
+        scores.append(
+            Scores(
+                flag=flags.probability(features),
+                vague=vague.probability(features),
+                attributed=attributed[i],
+                vague_word=_strongest_word(vague, features),
+            )
+        )
+    return scores
+
+
+def _strongest_word(model: LinearModel, features: dict[str, float]) -> str | None:
+    """The sentence's word with the largest positive weight in `model`."""
+    words = [(model.weights.get(k, 0.0), k) for k in features if k.startswith("w=")]
+    weight, key = max(words, default=(0.0, ""))
+    return key.removeprefix("w=") if weight > 0 else None
+
+
+def _last_source(items: Sequence[Evidence], i: int) -> dict[str, float]:
+    """How far back (in sentences, up to LOOKBACK) the nearest named source stands, its kind,
+    and whether it is in this paragraph: a run of figures continues the survey named before."""
+    for distance in range(1, LOOKBACK + 1):
+        if i - distance < 0:
+            break
+        earlier = items[i - distance]
+        kinds = {str(s.kind) for s in earlier.found.sources if s.kind != "vague"}
+        if kinds:
+            same = "same" if earlier.paragraph == items[i].paragraph else "other"
+            return {
+                f"last.d={distance}": 1.0,
+                f"last.p={same}": 1.0,
+                **{f"last.k={kind}|{same}": 1.0 for kind in kinds},
+            }
+    return {"last.none": 1.0}

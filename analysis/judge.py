@@ -21,8 +21,8 @@ from analysis.components.lexicon import (
 )
 from analysis.evidence import Evidence
 from analysis.extract import Article
-from analysis.features import Surroundings
-from analysis.flagging import attribution_probability, flag_probabilities
+from analysis.features import QUOTE_MARKS, Surroundings
+from analysis.flagging import Scores, score_article
 from analysis.linear import load_model
 from analysis.report import (
     FLAG_MODEL,
@@ -72,67 +72,64 @@ def read_article(doc: Doc, article: Article) -> list[Evidence]:
 def judge_article(doc: Doc, article: Article, sensitivity: Sensitivity) -> list[Sentence]:
     """Judge every sentence of `doc`, the parsed `article.body`, with the shipped models."""
     items = read_article(doc, article)
-    attributed = [attribution_probability(item) for item in items]
-    probabilities = flag_probabilities(items, attributed)
-    points = load_model(FLAG_MODEL).points
-    return judge_sentences(items, probabilities, attributed, points, sensitivity)
+    return judge_sentences(items, score_article(items), load_model(FLAG_MODEL).points, sensitivity)
 
 
 def judge_sentences(
     items: list[Evidence],
-    probabilities: list[float],
-    attributed: list[float],
+    scores: list[Scores],
     points: dict[str, float],
     sensitivity: Sensitivity,
 ) -> list[Sentence]:
-    """The verdicts on an article's sentences, given the models' probabilities for each."""
+    """The verdicts on an article's sentences, given the models' scores for each."""
     return [
-        judge_sentence(
-            item, probabilities[i], attributed[i] >= 0.5, _carried(items, i), points, sensitivity
-        )
+        judge_sentence(item, scores[i], _carried(items, i), points, sensitivity)
         for i, item in enumerate(items)
     ]
 
 
 def _carried(items: list[Evidence], i: int) -> tuple[Source, ...]:
-    """The source a sentence may continue: the last one named before it in the article, else
-    the one the next sentence of its paragraph names ("... Police said.")."""
-    if items[i].carried:
-        return (Source(name=items[i].carried, kind=SourceKind.QUOTE),)
+    """The source a sentence may continue: the speaker of the quotation it continues; for a
+    quotation that opens here, the speaker the next sentence of the paragraph names ("... ,"
+    Smith said); else the last source named before it in the article; else the one the next
+    sentence of its paragraph names ("Two men were arrested. Police said ...")."""
+    item = items[i]
     following = items[i + 1] if i + 1 < len(items) else None
-    if following is None or following.paragraph != items[i].paragraph:
-        return ()
-    return tuple(s for s in following.found.sources if s.kind is not SourceKind.VAGUE)[:1]
+    ahead: tuple[Source, ...] = ()
+    if following is not None and following.paragraph == item.paragraph:
+        ahead = _named(following.found.sources)[:1]
+    continuing = tuple(s for s in item.found.sources if s.kind is SourceKind.QUOTE)
+    if continuing:
+        return continuing[:1]
+    if ahead and item.span.text.lstrip().startswith(QUOTE_MARKS):
+        return ahead
+    if item.carried:
+        return (Source(name=item.carried, kind=SourceKind.QUOTE),)
+    return ahead
 
 
 def judge_sentence(
     item: Evidence,
-    probability: float,
-    attributed: bool,
+    scores: Scores,
     carried: tuple[Source, ...],
     points: dict[str, float],
     sensitivity: Sensitivity,
 ) -> Sentence:
-    """The verdict on one sentence: the flag model's `probability` decides, the rules' evidence
-    says why and names the sources. `points` are the model's operating points per sensitivity.
+    """The verdict on one sentence: the flag model's probability decides, the rules' evidence
+    says why and names the sources. `points` are the flag model's operating points.
 
-    A sentence the model flags at `medium`, or at `high` unless the attribution model says it
-    reports the words of a source it names or continues (`carried`), is a claim: vague when
-    the rules found a vague source (and then flagged at every sensitivity), else unsourced.
-    Any other claim is sourced when it names or continues a source; anything else keeps the
-    rules' kind and is never flagged.
+    A sentence the model would flag at the most sensitive point is a claim: vague when the
+    rules found a vague source or the vague model says so, else unsourced; with a plain vague
+    phrase ("studies show", "reportedly") it is flagged at every sensitivity. Any other claim
+    is sourced when it names or continues (`carried`) a
+    source; anything else keeps the rules' kind and is never flagged.
     """
     found = item.found
-    reported = attributed and bool(carried or _named(item.found.sources))
-    flaggable = probability >= points[Sensitivity.MEDIUM] or (
-        probability >= points[Sensitivity.HIGH] and not reported
-    )
-    kind, status, sources = _decision(item, flaggable, carried)
-    score = probability
-    if status is Status.VAGUE:
+    flaggable = scores.flag >= points[Sensitivity.HIGH]
+    kind, status, sources = _decision(item, scores, flaggable, carried)
+    score = scores.flag if kind is Kind.CLAIM else 0.0
+    if flaggable and item.vague_cue and status is Status.VAGUE:
         score = max(score, points[Sensitivity.LOW])
-    if kind is not Kind.CLAIM:
-        score = 0.0
     return Sentence(
         text=item.span.text,
         start=item.span.start_char,
@@ -143,14 +140,15 @@ def judge_sentence(
         flagged=should_flag(kind, status, score, sensitivity),
         score=round(score, 3),
         sources=sources,
-        reasons=tuple(_reasons(item.span, status, found)),
+        reasons=tuple(_reasons(item.span, status, sources)),
         cues=tuple(item.kind_cues + tuple(found.cues)),
-        attributed=_attributed(kind, status, attributed),
+        attributed=_attributed(kind, status, scores.attributed >= 0.5),
     )
 
 
 def _named(sources: list[Source]) -> tuple[Source, ...]:
-    return tuple(s for s in sources if s.kind is not SourceKind.VAGUE)
+    """The sources a sentence names itself (not vague ones, not a quotation it continues)."""
+    return tuple(s for s in sources if s.kind not in (SourceKind.VAGUE, SourceKind.QUOTE))
 
 
 def _attributed(kind: Kind, status: Status, model_says: bool) -> bool:
@@ -161,7 +159,7 @@ def _attributed(kind: Kind, status: Status, model_says: bool) -> bool:
 
 
 def _decision(
-    item: Evidence, flaggable: bool, carried: tuple[Source, ...]
+    item: Evidence, scores: Scores, flaggable: bool, carried: tuple[Source, ...]
 ) -> tuple[Kind, Status, tuple[Source, ...]]:
     """Kind, status and sources that agree with each other and with the flag decision."""
     found = item.found
@@ -170,6 +168,12 @@ def _decision(
     if flaggable:
         if found.status is Status.VAGUE and vague:
             return Kind.CLAIM, Status.VAGUE, vague
+        if scores.vague >= 0.5 and scores.vague_word:
+            return (
+                Kind.CLAIM,
+                Status.VAGUE,
+                (Source(name=scores.vague_word, kind=SourceKind.VAGUE),),
+            )
         return Kind.CLAIM, Status.UNSOURCED, ()
     if named or (carried and item.kind is Kind.CLAIM):
         return Kind.CLAIM, Status.SOURCED, named or carried
@@ -230,10 +234,9 @@ def _has_subject(verb: Token) -> bool:
     return any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children)
 
 
-def _reasons(span: Span, status: Status, found: Attribution) -> list[str]:
+def _reasons(span: Span, status: Status, sources: tuple[Source, ...]) -> list[str]:
     if status is Status.VAGUE:
-        vague = [s.name for s in found.sources if s.kind == "vague"]
-        return [f"vague source: '{vague[0]}'"] if vague else ["vague source"]
+        return [f"vague source: '{sources[0].name}'"]
     if status is not Status.UNSOURCED:
         return []
     reasons = []

@@ -18,13 +18,15 @@ DATA_PACKAGE = "analysis.data"
 @dataclass(frozen=True, slots=True)
 class LinearModel:
     """A logistic-regression model over named features; `points` are named operating points
-    (thresholds on the probability), e.g. one per sensitivity."""
+    (thresholds on the probability), e.g. one per sensitivity; `params` how it was trained
+    (e.g. its regularisation `C`)."""
 
     name: str
     weights: dict[str, float]
     bias: float
     threshold: float = 0.5
     points: dict[str, float] = field(default_factory=dict)
+    params: dict[str, float] = field(default_factory=dict)
 
     def probability(self, features: dict[str, float]) -> float:
         """P(positive class) for one feature set."""
@@ -44,6 +46,7 @@ class LinearModel:
             "threshold": self.threshold,
             "weights": self.weights,
             "points": self.points,
+            "params": self.params,
         }
 
 
@@ -65,4 +68,5 @@ def load_model(name: str) -> LinearModel:
         bias=stored["bias"],
         threshold=stored["threshold"],
         points=stored.get("points", {}),
+        params=stored.get("params", {}),
     )

@@ -74,15 +74,39 @@ def training_rows(articles: Sequence[LabelledArticle]) -> tuple[list[dict[str, f
     return features, labels
 
 
-def fit(features: list[dict[str, float]], labels: list[int], c: float, name: str) -> LinearModel:
-    """Logistic regression on the features seen at least MIN_COUNT times, seeded."""
+def vague_rows(articles: Sequence[LabelledArticle]) -> tuple[list[dict[str, float]], list[int]]:
+    """Sentences of ours covering gold sentences to flag: vague (V) or not (U)."""
+    features, labels = [], []
+    for article in articles:
+        for gold in article.gold:
+            if gold.label in ("U", "V") and gold.match is not None:
+                features.append(article.features[gold.match])
+                labels.append(int(gold.label == "V"))
+    return features, labels
+
+
+def fit(
+    features: list[dict[str, float]],
+    labels: list[int],
+    c: float,
+    name: str,
+    balanced: bool = False,
+) -> LinearModel:
+    """Logistic regression on the features seen at least MIN_COUNT times, seeded; `balanced`
+    weighs the classes inversely to their frequency."""
     counts = Counter(k for f in features for k in f)
     kept = [{k: v for k, v in f.items() if counts[k] >= MIN_COUNT} for f in features]
     vectorizer = DictVectorizer()
     matrix = vectorizer.fit_transform(kept).tocsr()
     matrix.indices = matrix.indices.astype(np.int32)
     matrix.indptr = matrix.indptr.astype(np.int32)
-    classifier = LogisticRegression(C=c, solver="liblinear", random_state=SEED, max_iter=5000)
+    classifier = LogisticRegression(
+        C=c,
+        solver="liblinear",
+        random_state=SEED,
+        max_iter=5000,
+        class_weight="balanced" if balanced else None,
+    )
     classifier.fit(matrix, labels)
     weights = {
         key: round(float(w), 4)
@@ -92,14 +116,20 @@ def fit(features: list[dict[str, float]], labels: list[int], c: float, name: str
     return LinearModel(name=name, weights=weights, bias=round(float(classifier.intercept_[0]), 4))
 
 
-def out_of_fold(articles: Sequence[LabelledArticle], c: float) -> Probabilities:
-    """Each sentence's probability from the model of the fold that held its article out."""
-    probabilities: Probabilities = [[] for _ in articles]
-    for train, test in folds(articles):
-        model = fit(*training_rows([articles[i] for i in train]), c, "fold")
+def fold_models(articles: Sequence[LabelledArticle], train) -> list[LinearModel]:
+    """For each article, the model `train(training articles)` fitted on the folds without it."""
+    models: list[LinearModel] = [None] * len(articles)  # type: ignore[list-item]
+    for training, test in folds(articles):
+        model = train([articles[i] for i in training])
         for i in test:
-            probabilities[i] = [model.probability(f) for f in articles[i].features]
-    return probabilities
+            models[i] = model
+    return models
+
+
+def out_of_fold(articles: Sequence[LabelledArticle], c: float) -> Probabilities:
+    """Each sentence's flag probability from the model of the fold that held its article out."""
+    models = fold_models(articles, lambda training: fit(*training_rows(training), c, "fold"))
+    return [[m.probability(f) for f in a.features] for a, m in zip(articles, models, strict=True)]
 
 
 def counts_at(
@@ -123,23 +153,48 @@ def counts_at(
 
 
 def threshold_counts(
-    articles: Sequence[LabelledArticle], probabilities: Probabilities
+    articles: Sequence[LabelledArticle],
+    probabilities: Probabilities,
+    lifted: Probabilities | None = None,
 ) -> list[tuple[float, Counts]]:
-    """Counts at every distinct threshold (each probability a sentence covering gold has)."""
+    """Counts at thresholds 0.005 apart; a sentence `lifted` (true) is flagged at any."""
+    lifted = lifted or [[0.0] * len(ps) for ps in probabilities]
     candidates = sorted({round(p * 200) / 200 for ps in probabilities for p in ps})
     return [
-        (t, counts_at(articles, [[p >= t for p in ps] for ps in probabilities])) for t in candidates
+        (
+            t,
+            counts_at(
+                articles,
+                [
+                    [p >= t or bool(up) for p, up in zip(ps, ups, strict=True)]
+                    for ps, ups in zip(probabilities, lifted, strict=True)
+                ],
+            ),
+        )
+        for t in candidates
     ]
 
 
-def operating_points(table: list[tuple[float, Counts]]) -> dict[str, float]:
-    """`low` at precision >= 0.90 (most recall), `medium` at the best F1, `high` at recall
-    >= 0.90 (most precision)."""
+def operating_points(
+    articles: Sequence[LabelledArticle], probabilities: Probabilities
+) -> dict[str, float]:
+    """`high` at recall >= 0.90 (most precision), then, with the sentences that hold a plain
+    vague phrase lifted to every sensitivity once they reach `high`, `medium` at the best
+    F1 and `low` at precision >= 0.90 (most recall)."""
+    plain = threshold_counts(articles, probabilities)
+    recalled = [t for t, c in plain if c.recall >= HIGH_RECALL]
+    high = max(recalled) if recalled else min(t for t, _ in plain)
+    lifted = [
+        [
+            float(p >= high and e.found.status == "vague")
+            for p, e in zip(ps, a.evidence, strict=True)
+        ]
+        for a, ps in zip(articles, probabilities, strict=True)
+    ]
+    table = threshold_counts(articles, probabilities, lifted)
     medium = max(table, key=lambda row: (round(row[1].f1, 4), -row[0]))[0]
     precise = [t for t, c in table if c.precision >= LOW_PRECISION and c.tp]
-    recalled = [t for t, c in table if c.recall >= HIGH_RECALL]
     low = min(precise) if precise else max(t for t, _ in table)
-    high = max(recalled) if recalled else min(t for t, _ in table)
     return {"low": max(low, medium), "medium": medium, "high": min(high, medium)}
 
 

@@ -22,18 +22,21 @@ from pathlib import Path
 
 from crossval import (
     calibrate,
+    calibrated,
     counts_at,
+    fit,
+    fold_models,
     operating_points,
-    out_of_fold,
     platt,
     reliability,
-    threshold_counts,
+    training_rows,
+    vague_rows,
 )
 from flagdata import read_labelled
 from train import (
     CLAIMBUSTER_C,
-    FLAGS_C,
     POSITIVE_ATTRIBUTION,
+    VAGUE_C,
     WEASEL_C,
     cached,
     claimbuster,
@@ -43,6 +46,7 @@ from train import (
 
 from analysis import AnalysisOptions, Report, load_text, report_articles
 from analysis.extract import extract_html
+from analysis.flagging import score_article
 from analysis.judge import judge_sentences
 from analysis.linear import load_model
 from analysis.report import Sensitivity
@@ -109,22 +113,33 @@ def evaluate_flags(
 
 
 def evaluate_folds(eval_dir: Path) -> list[tuple[str, str]]:
-    """Grouped cross-validation over flags-train + flags-dev, with the shipped model's
+    """Grouped cross-validation over flags-train + flags-dev, with the shipped models'
     regularisation and the calibration and operating points `make train` chose on these folds:
     flags at each sensitivity, overall and per source, sources named, vague called vague,
     and a reliability table of `score`."""
     articles = list(read_labelled([eval_dir / "flags-train", eval_dir / "flags-dev"]))
     shipped = load_model("flags")
-    raw = out_of_fold(articles, FLAGS_C)
+    c = shipped.params["C"]
+    flag_models = fold_models(articles, lambda part: fit(*training_rows(part), c, "fold"))
+    raw = [
+        [m.probability(f) for f in a.features] for a, m in zip(articles, flag_models, strict=True)
+    ]
     slope, intercept = platt(raw, articles)
     probabilities = calibrate(raw, slope, intercept)
-    points = operating_points(threshold_counts(articles, probabilities))
+    points = operating_points(articles, probabilities)
+    vague_models = fold_models(
+        articles, lambda part: fit(*vague_rows(part), VAGUE_C, "fold", balanced=True)
+    )
+    scores = [
+        score_article(a.evidence, calibrated(flags, slope, intercept), vague)
+        for a, flags, vague in zip(articles, flag_models, vague_models, strict=True)
+    ]
     print(f"folds: operating points {points} (shipped {shipped.points})")
     rows: list[tuple[str, str]] = []
     for level in Sensitivity:
         verdicts = [
-            judge_sentences(a.evidence, ps, a.attributed, points, level)
-            for a, ps in zip(articles, probabilities, strict=True)
+            judge_sentences(a.evidence, ss, points, level)
+            for a, ss in zip(articles, scores, strict=True)
         ]
         flagged = [[s.flagged for s in v] for v in verdicts]
         for dataset in ("", *DATASETS) if level is Sensitivity.MEDIUM else ("",):

@@ -16,6 +16,28 @@ REPORTING_VERBS = frozenset(
     """.split()
 )
 
+# Speech acts told in the writer's words: with an identifiable subject they report what it
+# said even with no clause or quotation after them ("Russia has denied responsibility", "the
+# White House called the process a sham"; GUIDELINES, settled cases).
+SPEECH_ACT_VERBS = frozenset(
+    """
+    say tell deny admit apologize apologise announce urge accuse call criticize criticise blame
+    praise defend condemn protest warn thank insist argue claim tweet post write testify confirm
+    reveal acknowledge concede pledge promise vow threaten demand ask dismiss reject slam blast
+    decry denounce extol hail applaud endorse rebuke scold mock ridicule lambast deride disparage
+    tout insult challenge dispute describe label brand characterize question reiterate repeat
+    declare proclaim allege complain lament plead appeal implore rule veto
+    """.split()
+)
+
+# Institutions whose bare plural speaks on the record ("Police said", "Prosecutors allege").
+INSTITUTION_NOUNS = frozenset(
+    """
+    police prosecutors officers firefighters doctors investigators paramedics troopers deputies
+    detectives medics rescuers authorities coroners regulators
+    """.split()
+)
+
 # Verbs whose subject only believes or feels something: attribution of opinion.
 COGNITION_VERBS = frozenset(
     """
