@@ -35,6 +35,8 @@ SPEECH_VERBS = frozenset(
 )
 THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "them"})
 INDEFINITE = frozenset({"a", "an", "some", "many", "several", "few", "most", "other", "certain"})
+DATELINE_TOKENS = 8
+DASHES = frozenset({"—", "–", "--", "-"})
 STARTING_QUOTES = ("“", "«", '"', "''", "``")
 
 
@@ -258,6 +260,8 @@ def _according_to(sentence: Span, context: Context, found: Attribution) -> None:
 def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status, Source] | None:
     """Name the source a noun phrase stands for, or say it is vague; None if no source."""
     lower = head.lower_
+    if _in_dateline(head):
+        return None
     if head.pos_ == "PRON":
         if lower in THIRD_PERSON:
             name = context.last_person if lower in ("he", "she", "him", "her") else None
@@ -305,6 +309,15 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
     if _definite(phrase, head) and not cognition:
         return Status.SOURCED, Source(name=_trim(phrase.text), kind=SourceKind.NAMED)
     return None
+
+
+def _in_dateline(token: Token) -> bool:
+    """Whether `token` stands in a dateline ("SELMA, Ala. — ...") before the sentence's dash."""
+    sentence = token.sent
+    opening = sentence[: min(len(sentence), DATELINE_TOKENS)]
+    dash = next((t for t in opening if t.text in DASHES), None)
+    first = sentence[0]
+    return dash is not None and token.i < dash.i and first.is_alpha and first.is_upper
 
 
 def _vague_cues(sentence: Span, found: Attribution) -> None:

@@ -28,3 +28,9 @@ class Evidence:
         """Whether a plain vague-source phrase or adverb stands in the sentence ("rumors have
         been circulating", "studies show", "reportedly"): flagged at every sensitivity."""
         return any(cue.startswith("vague:") for cue in self.found.cues)
+
+    @property
+    def names_source(self) -> bool:
+        """Whether the sentence itself names a source (not a vague one, not a quotation it
+        continues): below `medium`, such a sentence is sourced, never flagged."""
+        return any(source.kind not in ("vague", "quote") for source in self.found.sources)

@@ -6,6 +6,7 @@ role, its clause and its subject's type, quotation marks, and (for attribution) 
 sentence before it and the open quotation around it say.
 """
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
@@ -16,6 +17,8 @@ VERB_CHILD_DEPS = frozenset(
 QUOTE_MARKS = ('"', "“", "”", "''", "``", "‘", "’")
 OPEN_QUOTES = "“«"
 CLOSE_QUOTES = "”»"
+SINGLE_OPEN = re.compile(r"(?:^|(?<=[\s(\[:—–-]))['‘](?=[\w…])")
+SINGLE_CLOSE = re.compile(r"(?<=[.!?,…])['’](?=\s|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,18 @@ def quote_open_after(text: str, open_before: bool) -> bool:
     if opens != closes:
         return opens > closes
     straight = text.count('"') + text.count("''") + text.count("``")
-    return open_before != (straight % 2 == 1)
+    if straight or opens:
+        return open_before != (straight % 2 == 1)
+    return _single_quote_open_after(text.strip(), open_before)
+
+
+def _single_quote_open_after(text: str, open_before: bool) -> bool:
+    """British style: a single mark after a space, a colon or a dash and before a letter
+    opens a quotation ("said: 'The ferry"); one after final punctuation closes it (".'").
+    Apostrophes ("don't", "players' ") do neither."""
+    marks = [(m.start(), True) for m in SINGLE_OPEN.finditer(text)]
+    marks += [(m.start(), False) for m in SINGLE_CLOSE.finditer(text)]
+    return max(marks)[1] if marks else open_before
 
 
 def sentence_features(span: Span) -> dict[str, float]:

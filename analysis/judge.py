@@ -118,14 +118,14 @@ def judge_sentence(
     """The verdict on one sentence: the flag model's probability decides, the rules' evidence
     says why and names the sources. `points` are the flag model's operating points.
 
-    A sentence the model would flag at the most sensitive point is a claim: vague when the
-    rules found a vague source or the vague model says so, else unsourced; with a plain vague
-    phrase ("studies show", "reportedly") it is flagged at every sensitivity. Any other claim
-    is sourced when it names or continues (`carried`) a
-    source; anything else keeps the rules' kind and is never flagged.
+    A flaggable sentence (`is_flaggable`) is a claim: vague when the rules found a vague
+    source or the vague model says so, else unsourced; with a plain vague phrase ("studies
+    show", "reportedly") it is flagged at every sensitivity. Any other claim is sourced when
+    it names or continues (`carried`) a source; anything else keeps the rules' kind and is
+    never flagged.
     """
     found = item.found
-    flaggable = scores.flag >= points[Sensitivity.HIGH]
+    flaggable = is_flaggable(item, scores.flag, points)
     kind, status, sources = _decision(item, scores, flaggable, carried)
     score = scores.flag if kind is Kind.CLAIM else 0.0
     if flaggable and item.vague_cue and status is Status.VAGUE:
@@ -144,6 +144,16 @@ def judge_sentence(
         cues=tuple(item.kind_cues + tuple(found.cues)),
         attributed=_attributed(kind, status, scores.attributed >= 0.5),
     )
+
+
+def is_flaggable(item: Evidence, probability: float, points: dict[str, float]) -> bool:
+    """Whether a sentence is flagged at some sensitivity: its probability reaches `high`, or
+    `medium` when it names a source itself; never with a hyperlink in it (the labelled texts
+    have no links to learn from, and the guidelines count a link as a source)."""
+    if any(s.kind is SourceKind.LINK for s in item.found.sources):
+        return False
+    floor = points[Sensitivity.MEDIUM] if item.names_source else points[Sensitivity.HIGH]
+    return probability >= floor
 
 
 def _named(sources: list[Source]) -> tuple[Source, ...]:

@@ -15,6 +15,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
+from analysis.judge import is_flaggable
 from analysis.linear import LinearModel
 
 SEED = 0
@@ -178,24 +179,36 @@ def threshold_counts(
 def operating_points(
     articles: Sequence[LabelledArticle], probabilities: Probabilities
 ) -> dict[str, float]:
-    """`high` at recall >= 0.90 (most precision), then, with the sentences that hold a plain
-    vague phrase lifted to every sensitivity once they reach `high`, `medium` at the best
-    F1 and `low` at precision >= 0.90 (most recall)."""
-    plain = threshold_counts(articles, probabilities)
-    recalled = [t for t, c in plain if c.recall >= HIGH_RECALL]
-    high = max(recalled) if recalled else min(t for t, _ in plain)
+    """The sensitivities' thresholds, on verdicts as `judge` gives them: `medium` at the best
+    F1; `high` at recall >= 0.90 (most precision), where a sentence that names a source
+    itself is flagged only from `medium`; then, with sentences that hold a plain vague phrase
+    flagged at every sensitivity once flaggable, `medium` again and `low` at precision >= 0.90
+    (most recall)."""
+    medium = _best_f1(threshold_counts(articles, probabilities))
+    points = {"low": 1.0, "medium": medium, "high": medium}
+    reachable = [
+        [p if is_flaggable(e, p, {**points, "high": 0.0}) else 0.0 for p, e in _items(a, ps)]
+        for a, ps in zip(articles, probabilities, strict=True)
+    ]
+    recalled = [t for t, c in threshold_counts(articles, reachable) if c.recall >= HIGH_RECALL]
+    points["high"] = min(max(recalled, default=0.0), medium)
     lifted = [
-        [
-            float(p >= high and e.found.status == "vague")
-            for p, e in zip(ps, a.evidence, strict=True)
-        ]
+        [float(e.vague_cue and is_flaggable(e, p, points)) for p, e in _items(a, ps)]
         for a, ps in zip(articles, probabilities, strict=True)
     ]
     table = threshold_counts(articles, probabilities, lifted)
-    medium = max(table, key=lambda row: (round(row[1].f1, 4), -row[0]))[0]
+    points["medium"] = max(_best_f1(table), points["high"])
     precise = [t for t, c in table if c.precision >= LOW_PRECISION and c.tp]
-    low = min(precise) if precise else max(t for t, _ in table)
-    return {"low": max(low, medium), "medium": medium, "high": min(high, medium)}
+    points["low"] = max(min(precise, default=1.0), points["medium"])
+    return points
+
+
+def _best_f1(table: list[tuple[float, Counts]]) -> float:
+    return max(table, key=lambda row: (round(row[1].f1, 4), -row[0]))[0]
+
+
+def _items(article: LabelledArticle, probabilities: list[float]):
+    return zip(probabilities, article.evidence, strict=True)
 
 
 def platt(probabilities: Probabilities, articles: Sequence[LabelledArticle]) -> tuple[float, float]:

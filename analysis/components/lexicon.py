@@ -132,8 +132,9 @@ VAGUE_PHRASES = (
     "those close to",
     "a source close to",
     "sources close to",
-    "an unnamed",
-    "unnamed sources",
+    "unnamed",
+    "anonymous",
+    "unidentified",
     "anonymous sources",
     "has been revealed",
     "have been circulating",
@@ -174,7 +175,8 @@ DOCUMENT_NOUNS = frozenset(
     minutes transcript testimony court affidavit
     report study survey poll analysis data memo letter filing document documents record records
     statement release lawsuit complaint indictment ruling order transcript audit review census
-    investigation findings figures statistics paper book database
+    investigation findings figures statistics paper book database email emails cable cables
+    tweet tweets video footage recording recordings filings letters memos files
     """.split()
 )
 

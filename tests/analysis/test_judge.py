@@ -3,8 +3,11 @@
 import pytest
 
 from analysis import AnalysisOptions, Report, Sensitivity, load_text, render_text, report_article
+from analysis.evidence import Evidence
 from analysis.extract import extract_html
 from analysis.fetch.fetcher import FetchedPage
+from analysis.judge import read_article
+from analysis.nlp import load_pipeline
 from analysis.pipeline import load_page
 
 HEADLINE = "Harbour town weighs its options"
@@ -13,6 +16,11 @@ HEADLINE = "Harbour town weighs its options"
 def judged(*paragraphs: str, sensitivity: Sensitivity = Sensitivity.MEDIUM) -> Report:
     text = HEADLINE + "\n\n" + "\n\n".join(paragraphs)
     return report_article(load_text(text, "test"), AnalysisOptions(sensitivity=sensitivity))
+
+
+def evidence(*paragraphs: str) -> list[Evidence]:
+    loaded = load_text(HEADLINE + "\n\n" + "\n\n".join(paragraphs), "test")
+    return read_article(load_pipeline(None)(loaded.article.body), loaded.article)
 
 
 def sentence(report: Report, start: str):
@@ -40,9 +48,10 @@ def source_names(report: Report, start: str) -> list[str]:
         ("Share this article on Facebook", "other"),
     ],
 )
-def test_claims_are_told_from_other_sentences(text: str, kind: str) -> None:
-    report = judged("The harbour master has worked there since 1998.", text)
-    assert sentence(report, text[:15]).kind == kind
+def test_the_rules_tell_claims_from_other_sentences(text: str, kind: str) -> None:
+    """The rules' kind is evidence the flag model weighs (it may still flag an "opinion")."""
+    items = evidence("The harbour master has worked there since 1998.", text)
+    assert next(e for e in items if e.span.text.startswith(text[:15])).kind == kind
 
 
 def test_an_elliptical_sentence_is_not_a_claim() -> None:
@@ -67,7 +76,7 @@ def test_a_named_persons_action_without_source_is_flagged() -> None:
     report = judged("Mayor Tomas Lind quietly cancelled the ferry contract last week.")
     claim = sentence(report, "Mayor")
     assert claim.flagged
-    assert claim.reasons == ("claim about a named person's actions (Tomas Lind) with no source",)
+    assert claim.reasons == ("claim about what Tomas Lind did, with no source given",)
 
 
 def test_score_is_between_zero_and_one_and_zero_for_non_claims() -> None:
@@ -155,13 +164,13 @@ def test_a_bare_surname_is_the_person_named_earlier() -> None:
     assert source_names(report, "She said") == ["Elin Berg"]
 
 
-def test_a_block_quote_introduced_by_a_named_outlet_is_sourced() -> None:
-    report = judged(
+def test_a_block_quote_introduced_by_a_named_outlet_carries_its_source() -> None:
+    items = evidence(
         "The ferry will stop running in January, as the Harbour Gazette reports:",
         "The council voted 7 to 2 to end the contract. The last crossing is on 3 January.",
     )
-    for start in ("The council voted", "The last crossing"):
-        assert source_names(report, start) == ["Harbour Gazette"]
+    for item in items[1:]:
+        assert [s.name for s in item.found.sources] == ["Harbour Gazette"]
 
 
 # Vague attribution
@@ -227,3 +236,82 @@ def test_attributed_marks_reported_speech_and_thought() -> None:
     )
     assert sentence(report, "Mayor").attributed
     assert not sentence(report, "The harbour").attributed
+
+
+# The learned decision
+
+
+MIXED = (
+    "Police said two people were arrested on Monday.",
+    "The council spent $4 million on the new ferry terminal in 2023.",
+    "Rumors have been circulating that the ferry will be sold.",
+    "Is the new terminal worth the money? That is simply ridiculous.",
+    "The ferry company said fares would rise. It said fuel cost 40% more this year.",
+    "Share this article on Facebook",
+)
+
+
+@pytest.mark.parametrize("level", list(Sensitivity))
+def test_kind_status_sources_attributed_and_flagged_agree(level: Sensitivity) -> None:
+    for s in judged(*MIXED, sensitivity=level).sentences:
+        assert s.flagged == (
+            s.kind == "claim" and s.status in ("unsourced", "vague") and s.score >= level.threshold
+        )
+        if s.kind != "claim":
+            assert (s.status, s.score, s.flagged) == ("none", 0.0, False)
+        if s.status == "sourced":
+            assert s.sources and s.attributed and not s.flagged
+            assert all(source.kind != "vague" for source in s.sources)
+        if s.status == "vague":
+            assert s.sources and s.attributed
+            assert all(source.kind == "vague" for source in s.sources)
+        if s.status == "unsourced":
+            assert not s.sources
+        assert 0.0 <= s.score <= 1.0
+        assert not any("false" in reason.lower() for reason in s.reasons)
+
+
+def test_operating_points_are_ordered_by_sensitivity() -> None:
+    low, medium, high = (level.threshold for level in Sensitivity)
+    assert 0.0 < high <= medium <= low < 1.0
+
+
+def test_a_plain_vague_phrase_is_flagged_at_every_sensitivity() -> None:
+    for level in Sensitivity:
+        report = judged(
+            "Rumors have been circulating that the ferry will be sold.", sensitivity=level
+        )
+        claim = sentence(report, "Rumors")
+        assert (claim.status, claim.flagged) == ("vague", True)
+        assert claim.reasons[0].startswith("vague source: 'Rumors")
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("Police said two people were arrested on Monday.", "Police"),
+        ("Russia has denied responsibility for the attack on the port.", "Russia"),
+        ("The White House called the impeachment process a sham.", "White House"),
+        ("Governor Ann Reyes urged the council to keep the ferry running.", "Ann Reyes"),
+        ("The poll shows the mayor with 42 percent support.", "The poll"),
+    ],
+)
+def test_speech_told_in_the_writers_words_names_its_source(text: str, source: str) -> None:
+    claim = sentence(judged(text), text[:12])
+    assert claim.status == "sourced" and not claim.flagged
+    assert source in [s.name for s in claim.sources]
+
+
+def test_it_said_continues_the_organisation_that_spoke() -> None:
+    report = judged(
+        "The ferry company said fares would rise. It said fuel cost 40% more this year."
+    )
+    assert source_names(report, "It said") == ["The ferry company"]
+
+
+def test_a_british_single_quoted_quotation_carries_its_speaker() -> None:
+    items = evidence(
+        "Harbour master Ewan Price said: 'The ferry is finished. "
+        "It was losing money every week.'"
+    )
+    assert [s.name for s in items[1].found.sources] == ["Ewan Price"]
