@@ -115,7 +115,8 @@ class Commands:
         self._set(message, "sensitivity", level.value, sensitivity=level)
         return (
             f"Sensitivity here is now {level.value}: "
-            f"claims scoring {level.threshold} or more are flagged."
+            f"claims scoring {level.threshold:.2f} or more (the chance that a careful reader "
+            "would flag them) are flagged."
         )
 
     def _domains(self, message: Incoming, args: tuple[str, ...]) -> str:
