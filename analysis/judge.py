@@ -148,9 +148,12 @@ def judge_sentence(
 
 def is_flaggable(item: Evidence, probability: float, points: dict[str, float]) -> bool:
     """Whether a sentence is flagged at some sensitivity: its probability reaches `high`, or
-    `medium` when it names a source itself; never with a hyperlink in it (the labelled texts
-    have no links to learn from, and the guidelines count a link as a source)."""
-    if any(s.kind is SourceKind.LINK for s in item.found.sources):
+    `medium` when it names a source itself. Never when it cites a source by a hyperlink (the
+    labelled texts have no links to learn from) or "according to" a named source (the
+    guidelines' own example of a sourced sentence), unless a vague source is there too."""
+    found = item.found
+    cited = any(s.kind is SourceKind.LINK for s in found.sources) or "according to" in found.cues
+    if cited and item.names_source and found.status is not Status.VAGUE:
         return False
     floor = points[Sensitivity.MEDIUM] if item.names_source else points[Sensitivity.HIGH]
     return probability >= floor

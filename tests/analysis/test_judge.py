@@ -311,7 +311,6 @@ def test_it_said_continues_the_organisation_that_spoke() -> None:
 
 def test_a_british_single_quoted_quotation_carries_its_speaker() -> None:
     items = evidence(
-        "Harbour master Ewan Price said: 'The ferry is finished. "
-        "It was losing money every week.'"
+        "Harbour master Ewan Price said: 'The ferry is finished. It was losing money every week.'"
     )
     assert [s.name for s in items[1].found.sources] == ["Ewan Price"]

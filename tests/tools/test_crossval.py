@@ -26,7 +26,11 @@ def article(name: str, dataset: str, labels: str) -> LabelledArticle:
     """One sentence of ours per label, each covering its own gold sentence."""
     made = LabelledArticle(name=name, dataset=dataset)
     made.evidence = [
-        SimpleNamespace(vague_cue=False, names_source=False, found=SimpleNamespace(sources=[]))
+        SimpleNamespace(
+            vague_cue=False,
+            names_source=False,
+            found=SimpleNamespace(sources=[], cues=[], status=None),
+        )
         for _ in labels
     ]
     made.features = [{f"w={label}": 1.0, f"n={name}": 1.0} for label in labels]
