@@ -13,17 +13,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analysis.evidence import Evidence
-from analysis.features import attribution_features, sentence_features
+from analysis.features import attribution_features
 from analysis.linear import LinearModel, load_model
 from analysis.report import FLAG_MODEL
 
 LOOKBACK = 6
 VAGUE_MODEL = "vague"
+ATTRIBUTION_MODEL = "attribution"
+PREVIOUS_PREFIXES = ("p.", "p=")
 
 
-def attribution_probability(item: Evidence) -> float:
-    """The trained attribution model's P(the sentence reports someone's words)."""
-    return load_model("attribution").probability(attribution_features(item.span, item.where))
+def article_features(items: Sequence[Evidence]) -> tuple[list[dict[str, float]], list[float]]:
+    """Each sentence's flag features and its attribution probability, parsing features once."""
+    attribution = load_model(ATTRIBUTION_MODEL)
+    base = [attribution_features(item.span, item.where) for item in items]
+    attributed = [attribution.probability(features) for features in base]
+    return [flag_features(items, base, attributed, i) for i in range(len(items))], attributed
 
 
 def rule_features(item: Evidence, attributed: float) -> dict[str, float]:
@@ -42,16 +47,18 @@ def rule_features(item: Evidence, attributed: float) -> dict[str, float]:
 
 
 def flag_features(
-    items: Sequence[Evidence], attributed: Sequence[float], i: int
+    items: Sequence[Evidence],
+    base: Sequence[dict[str, float]],
+    attributed: Sequence[float],
+    i: int,
 ) -> dict[str, float]:
-    """The features of sentence `i` of an article: its own, then its neighbours' summaries."""
+    """The features of sentence `i` of an article: its own (`base`, the attribution features,
+    less what they say of the sentence before, which the neighbours' summaries say better)
+    and the rules', then its neighbours' summaries."""
     item = items[i]
-    features = sentence_features(item.span)
+    features = {k: v for k, v in base[i].items() if not k.startswith(PREVIOUS_PREFIXES)}
     features.update(rule_features(item, attributed[i]))
     features["pos=first" if i == 0 else "pos=later"] = 1.0
-    features["ctx=new_paragraph" if item.where.new_paragraph else "ctx=same_paragraph"] = 1.0
-    if item.where.in_quote:
-        features["ctx=in_quote"] = 1.0
     features.update(_last_source(items, i))
     for label, j in (("prev", i - 1), ("next", i + 1)):
         if 0 <= j < len(items):
@@ -80,10 +87,9 @@ def score_article(
     """Every sentence's scores, from the shipped models unless others are given."""
     flags = flags or load_model(FLAG_MODEL)
     vague = vague or load_model(VAGUE_MODEL)
-    attributed = [attribution_probability(item) for item in items]
+    features_of, attributed = article_features(items)
     scores = []
-    for i in range(len(items)):
-        features = flag_features(items, attributed, i)
+    for i, features in enumerate(features_of):
         scores.append(
             Scores(
                 flag=flags.probability(features),

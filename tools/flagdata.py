@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import load_text
-from analysis.flagging import attribution_probability, flag_features
+from analysis.flagging import article_features
 from analysis.judge import Evidence, read_article
 from analysis.nlp import load_pipeline
 
@@ -85,11 +85,7 @@ def read_labelled(directories: list[Path]) -> Iterator[LabelledArticle]:
         labels = json.loads(path.read_text())
         article = LabelledArticle(name=path.stem, dataset=dataset_of(labels))
         article.evidence = read_article(doc, item.article)
-        article.attributed = [attribution_probability(e) for e in article.evidence]
-        article.features = [
-            flag_features(article.evidence, article.attributed, i)
-            for i in range(len(article.evidence))
-        ]
+        article.features, article.attributed = article_features(article.evidence)
         ours = [Counter(words(e.span.text)) for e in article.evidence]
         article.gold = [
             Gold(g["text"], g["label"], g.get("source") or "", best_match(words(g["text"]), ours))
