@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, replace
 
-from analysis import AnalysisError, Report, render_text
+from analysis import AnalysisError, ErrorCode, Report, render_text
 from bot import metrics
 from bot.commands import Command, CommandError, Commands, parse
 from bot.health import Health
@@ -208,7 +208,8 @@ class Bot:
         sensitivity = channel.sensitivity or self.settings.sensitivity
         try:
             report, cached = await self._report(target, is_text)
-        except AnalysisError as error:
+        except Exception as failure:  # one bad link never stops the bot
+            error = failure if isinstance(failure, AnalysisError) else _internal(failure)
             log.info("analysis.error", extra={"code": str(error.code)})
             metrics.ERRORS.labels(str(error.code)).inc()
             metrics.ANALYSES.labels("error").inc()
@@ -246,11 +247,15 @@ class Bot:
             self.store.cache_report(target, json.dumps(report.to_json()))
             future.set_result(report)
             return report, False
-        except AnalysisError as error:
-            future.set_exception(error)
+        except Exception as error:  # every failure reaches the waiters: none waits forever
+            failure = error if isinstance(error, AnalysisError) else _internal(error)
+            future.set_exception(failure)
             future.exception()  # retrieved here, so no "never retrieved" warning
-            raise
+            raise failure from None
         finally:
+            if not future.done():
+                future.set_exception(_internal(asyncio.CancelledError()))
+                future.exception()
             del self._in_flight[target]
 
     def cached_report(self, url: str) -> Report | None:
@@ -265,6 +270,14 @@ class Bot:
     def close(self) -> None:
         """Stop the workers."""
         self.pool.close()
+
+
+def _internal(error: BaseException) -> AnalysisError:
+    """An unexpected failure, logged by type only (its text may hold article content)."""
+    log.error("analysis.failed", extra={"error": type(error).__name__})
+    return AnalysisError(
+        ErrorCode.INTERNAL, "Something went wrong while checking this link, so it was skipped."
+    )
 
 
 def _to_json(message: Incoming) -> str:

@@ -7,9 +7,11 @@ content types).
 
 import asyncio
 import http.cookiejar
+import logging
 import ssl
 from dataclasses import dataclass, field
 from functools import cache
+from http import HTTPStatus
 
 import certifi
 import httpx
@@ -21,6 +23,7 @@ from analysis.fetch.transport import PinnedTransport, Resolver, system_resolver
 
 ARTICLE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+log = logging.getLogger(__name__)
 USER_AGENT = "sourcecheck/0.1 (+https://github.com/sourcecheck/sourcecheck; article checker)"
 
 
@@ -76,11 +79,17 @@ async def fetch_page(
         try:
             async with asyncio.timeout(policy.timeout):
                 return await _follow(client, parse_url(url), policy)
-        except TimeoutError:
+        except AnalysisError:
+            raise
+        except (TimeoutError, httpx.TimeoutException):
             raise _timeout(policy) from None
-        except httpx.TimeoutException:
-            raise _timeout(policy) from None
-        except httpx.HTTPError as error:
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as error:
+            raise AnalysisError(
+                ErrorCode.INVALID_URL,
+                "The link, or a page it redirected to, is not a valid web link.",
+            ) from error
+        except Exception as error:  # an ExceptionGroup, a library's own error: never escape
+            log.warning("fetch.failed", extra={"error": type(error).__name__})
             raise AnalysisError(
                 ErrorCode.CONNECTION_FAILED, "The site could not be reached."
             ) from error
@@ -101,10 +110,7 @@ async def _follow(client: httpx.AsyncClient, url: httpx.URL, policy: FetchPolicy
 
 async def _read(response: httpx.Response, url: str, policy: FetchPolicy) -> FetchedPage:
     if not response.is_success:
-        reason = response.reason_phrase or "error"
-        raise AnalysisError(
-            ErrorCode.HTTP_STATUS, f"The site answered {response.status_code} {reason}."
-        )
+        raise AnalysisError(ErrorCode.HTTP_STATUS, f"The site answered {_status(response)}.")
     media_type, charset = _content_type(response.headers.get("content-type", ""))
     if media_type and media_type not in ARTICLE_TYPES:
         raise _not_an_article(media_type)
@@ -123,6 +129,15 @@ async def _read(response: httpx.Response, url: str, policy: FetchPolicy) -> Fetc
     if body.lstrip()[:5] == b"%PDF-":
         raise _not_an_article("application/pdf")
     return FetchedPage(url=url, media_type=media_type, charset=charset, body=body)
+
+
+def _status(response: httpx.Response) -> str:
+    """The status code with its standard phrase: the site's own reason phrase is not repeated
+    (it is the site's text, and could carry markup)."""
+    try:
+        return f"{response.status_code} {HTTPStatus(response.status_code).phrase}"
+    except ValueError:
+        return str(response.status_code)
 
 
 def _content_type(header: str) -> tuple[str, str | None]:

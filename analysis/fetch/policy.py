@@ -174,12 +174,13 @@ def parse_url(url: str) -> httpx.URL:
     """
     try:
         parsed = httpx.URL(url.strip())
+        host = parsed.host
     except (httpx.InvalidURL, TypeError, ValueError):
         _refuse_inside_spelling(url)
         raise AnalysisError(ErrorCode.INVALID_URL, "That does not look like a web link.") from None
     if parsed.scheme not in ALLOWED_SCHEMES:
         raise AnalysisError(ErrorCode.INVALID_URL, "Only http and https links can be checked.")
-    if not parsed.host:
+    if not host:
         raise AnalysisError(ErrorCode.INVALID_URL, "That link has no host name.")
     if parsed.userinfo:
         raise AnalysisError(

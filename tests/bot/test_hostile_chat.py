@@ -1,0 +1,114 @@
+"""Issue 12: hostile chat input must never stop the bot. Each test is named after the item
+of the issue it holds to. Real store, real worker pool, pages on 127.0.0.1 only."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from bot import AnalysisPool, Bot, ReplyKind, Settings, Store
+from tests.conftest import SEEDS
+from tests.fakes.article_server import ArticleServer
+from tests.fakes.chat import TestAdapter
+
+PAGE = (SEEDS / "001_city_budget.html").read_bytes()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        fetch_allow=("127.0.0.1",),
+        db_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        fetch_timeout=5.0,
+    )
+
+
+@pytest.fixture
+def chat(settings: Settings, pool: AnalysisPool) -> TestAdapter:
+    return TestAdapter(Bot(settings, Store.open(settings.db_url), pool))
+
+
+def redirect_to(location: str):
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=302, headers={"Location": location})
+
+    return handler
+
+
+@pytest.fixture
+async def server():
+    async with ArticleServer() as articles:
+        articles.add_page("/budget", PAGE, "text/html; charset=utf-8")
+        articles.add_handler("/js", redirect_to("javascript:x"))
+        articles.add_handler("/bigport", redirect_to("http://127.0.0.1:99999/"))
+        articles.add_handler("/idn", redirect_to("http://xn--zz/"))
+        yield articles
+
+
+async def answered_then_working(chat: TestAdapter, server: ArticleServer, text: str) -> str:
+    """The hostile message gets a polite error reply, and the next link is still analysed."""
+    reply = await asyncio.wait_for(chat.say(text), timeout=20)
+    assert reply is not None and reply.kind == ReplyKind.ERROR
+    following = await asyncio.wait_for(chat.say(server.url("/budget")), timeout=60)
+    assert following is not None and following.kind == ReplyKind.ANALYSIS
+    return reply.text
+
+
+async def test_item_1_an_invalid_punycode_host_is_answered(chat, server) -> None:
+    text = await answered_then_working(chat, server, "look <http://xn--zz/>")
+    assert "web link" in text
+
+
+@pytest.mark.parametrize("path", ["/js", "/bigport", "/idn"])
+async def test_item_1_a_redirect_to_an_unusable_link_is_answered(chat, server, path) -> None:
+    text = await answered_then_working(chat, server, server.url(path))
+    assert "I couldn't analyse" in text
+
+
+class FailingPool:
+    """A pool whose analyses fail the way no analysis error does (a bug, a broken worker)."""
+
+    capacity = 4
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def reserve(self, count: int) -> bool:
+        return True
+
+    def release(self, count: int) -> None:
+        pass
+
+    async def analyse(self, target, options, *, is_text):
+        self.calls += 1
+        await asyncio.sleep(0.2)
+        raise RuntimeError("secret article text that must not reach the log")
+
+    def close(self) -> None:
+        pass
+
+
+async def test_item_1_an_unexpected_failure_reaches_every_waiter(settings, caplog) -> None:
+    failing = FailingPool()
+    chat = TestAdapter(Bot(settings, Store.open(settings.db_url), failing))
+    link = "http://127.0.0.1:9/article"
+    replies = await asyncio.wait_for(
+        asyncio.gather(*(chat.say(f"{link} copy {i}") for i in range(3))), timeout=10
+    )
+    assert failing.calls == 1
+    assert all(r is not None and r.kind == ReplyKind.ERROR for r in replies)
+    assert all("went wrong" in r.text for r in replies)
+    assert "secret article text" not in caplog.text
+    assert len(chat.posted) == 3
+
+
+async def test_item_2_a_sites_reason_phrase_is_not_repeated(chat, server) -> None:
+    async def hostile(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=404, reason="<!channel> click <https://evil.example|here>")
+
+    server.add_handler("/hostile", hostile)
+    text = await answered_then_working(chat, server, server.url("/hostile"))
+    assert "404 Not Found" in text
+    assert "<!channel>" not in text and "evil.example" not in text
+
