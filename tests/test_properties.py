@@ -194,3 +194,94 @@ def test_no_report_makes_a_discord_message_beyond_discords_limits(reply: Reply) 
         )
         assert len(content) <= 2000
         assert embed_error([embed.to_dict() for embed in embeds]) is None
+
+
+HOSTILE = (
+    "<!channel>",
+    "<!everyone>",
+    "<!here>",
+    "<@U0123>",
+    "<#C0123>",
+    "<!subteam^S0123>",
+    "<https://evil.example|slack.com/security>",
+    "@everyone",
+    "@here",
+    "<@123456789>",
+    "<@&987>",
+    "[slack.com](https://evil.example)",
+    "https://evil.example/x",
+    "&lt;!channel&gt;",
+)
+hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40)), max_size=8).map(
+    " ".join
+)
+
+
+@st.composite
+def hostile_replies(draw) -> Reply:
+    found = tuple(
+        Sentence(
+            text=draw(hostile_text),
+            start=0,
+            end=1,
+            paragraph=0,
+            kind=Kind.CLAIM,
+            status=Status.UNSOURCED,
+            flagged=True,
+            score=0.9,
+            sources=(Source(name=draw(hostile_text), kind=SourceKind.NAMED),),
+            reasons=(draw(hostile_text),),
+        )
+        for _ in range(draw(st.integers(1, 4)))
+    )
+    report = Report(
+        input="x",
+        url="https://news.example.org/a",
+        title=draw(hostile_text),
+        site=None,
+        summary=(draw(hostile_text),),
+        sentences=found,
+        stats=Stats(sentences=len(found), claims=len(found), flagged=len(found)),
+    )
+    failed = Outcome(draw(hostile_text), error=AnalysisError(ErrorCode.TIMEOUT, draw(hostile_text)))
+    return Reply(
+        kind=ReplyKind.ANALYSIS,
+        text=draw(hostile_text),
+        outcomes=(Outcome(report.url, report=report), failed),
+    )
+
+
+def mrkdwn_texts(node) -> list[dict]:
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "mrkdwn" else []
+        return found + [t for value in node.values() for t in mrkdwn_texts(value)]
+    if isinstance(node, list):
+        return [t for item in node for t in mrkdwn_texts(item)]
+    return []
+
+
+@settings(max_examples=150, deadline=None)
+@given(hostile_replies())
+def test_item_2_no_slack_reply_carries_live_mentions_or_links(reply: Reply) -> None:
+    text, blocks = reply_blocks(reply)
+    assert "<" not in text and ">" not in text
+    for element in mrkdwn_texts(blocks):
+        assert element.get("verbatim") is True
+        assert "<" not in element["text"] and ">" not in element["text"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(hostile_replies())
+def test_item_2_no_discord_reply_carries_live_mentions_or_links(reply: Reply) -> None:
+    content, embeds, _ = reply_embeds(reply)
+    shown = [content]
+    for embed in embeds:
+        data = embed.to_dict()
+        shown += [data.get("title", ""), data.get("description", "")]
+        shown += [data.get("footer", {}).get("text", "")]
+        shown += [f["name"] + f["value"] for f in data.get("fields", [])]
+    for text in shown:
+        assert "@everyone" not in text and "@here" not in text
+        assert "<@" not in text and "<#" not in text
+        assert "](" not in text.replace("\\](", "")
+        assert "://" not in text

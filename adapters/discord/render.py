@@ -1,4 +1,10 @@
-"""Replies as Discord embeds, always within Discord's limits, with Show all and Dismiss."""
+"""Replies as Discord embeds, always within Discord's limits, with Show all and Dismiss.
+
+Every text that comes from an article or a user goes through `escape` (one place): no
+markdown, no masked links, no mentions, no bare links, only what the bot writes itself.
+"""
+
+import re
 
 import discord
 
@@ -17,17 +23,31 @@ SHOW_ALL = "sourcecheck:show_all"
 DISMISS = "sourcecheck:dismiss"
 
 
+LINK_SCHEME = re.compile(r"(?i)\b(https?|ftp|discord)://")
+ZERO_WIDTH = "\u200b"
+UNESCAPED_BRACKET = re.compile(r"(?<!\\)[\[\]]")
+
+
+def escape(text: str) -> str:
+    """Text from an article or a user, made inert: markdown and `[label](url)` escaped,
+    mentions broken, and links shown as text (a zero-width space after the scheme)."""
+    text = discord.utils.escape_markdown(text)
+    text = UNESCAPED_BRACKET.sub(lambda m: "\\" + m.group(0), text)
+    text = discord.utils.escape_mentions(text).replace("<", "<" + ZERO_WIDTH)
+    return LINK_SCHEME.sub(lambda m: m.group(1) + ":" + ZERO_WIDTH + "//", text)
+
+
 def reply_embeds(
     reply: Reply, *, flags_shown: int = FLAGS_SHOWN
 ) -> tuple[str, list[discord.Embed], bool]:
     """Plain content (errors, command answers), the embeds, and whether anything was cut."""
     if not reply.reports:
-        return _clip(reply.text, 2000), [], False
+        return _clip(escape(reply.text), 2000), [], False
     embeds, notes, cut = [], [], False
     for outcome in reply.outcomes:
         if outcome.report is None:
             message = outcome.error.message if outcome.error else "no report"
-            notes.append(f"I couldn't analyse <{outcome.target}>: {message}")
+            notes.append(f"I couldn't analyse {escape(outcome.target)}: {escape(message)}")
             continue
         digest = Digest.of(outcome.report).cut(min(flags_shown, FIELDS - 1), FIELD_VALUE - 100)
         cut |= digest.omitted > 0
@@ -37,21 +57,21 @@ def reply_embeds(
 
 def digest_embed(digest: Digest) -> discord.Embed:
     """One report: title, summary, one field per flag, sources and counts in the footer."""
-    summary = " ".join(digest.summary) or "No summary."
+    summary = escape(" ".join(digest.summary)) or "No summary."
     embed = discord.Embed(
-        title=_clip(digest.title, TITLE),
+        title=_clip(escape(digest.title), TITLE),
         url=digest.url or None,
-        description=_clip(_no_unfurl(summary), DESCRIPTION),
+        description=_clip(summary, DESCRIPTION),
     )
     for number, flag in enumerate(digest.flags, 1):
-        value = f"“{flag.text}”\n*{'; '.join(flag.reasons)}*"
+        value = f"“{escape(flag.text)}”\n*{escape('; '.join(flag.reasons))}*"
         embed.add_field(
             name=f"{number}. {flag.status}", value=_clip(value, FIELD_VALUE), inline=False
         )
     if digest.omitted:
         embed.add_field(name="…", value=f"and {digest.omitted} more", inline=False)
     stats = digest.stats
-    sources = ", ".join(digest.sources) or "none"
+    sources = escape(", ".join(digest.sources)) or "none"
     embed.set_footer(
         text=_clip(
             f"Sources named: {sources} · {stats.claims} claims, {stats.sourced} sourced, "
@@ -73,13 +93,6 @@ def _within_total(embeds: list[discord.Embed]) -> list[discord.Embed]:
         kept.append(embed)
         total += len(embed)
     return kept
-
-
-def _no_unfurl(text: str) -> str:
-    """Wrap bare links in <...> so Discord shows no preview for them."""
-    return " ".join(
-        f"<{w}>" if w.startswith(("http://", "https://")) else w for w in text.split(" ")
-    )
 
 
 def _clip(text: str, limit: int) -> str:

@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.events import PLATFORM, decode_text, incoming
-from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, reply_blocks
+from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, escape, reply_blocks
 from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings, Status
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ class SlackAdapter:
                 unfurl_media=False,
             )
             return
-        await respond(text=reply.text, response_type="ephemeral")
+        await respond(text=escape(reply.text), response_type="ephemeral")
 
     async def _on_shortcut(self, ack, shortcut: dict[str, Any]) -> None:
         await ack()
@@ -263,7 +263,9 @@ class SlackAdapter:
         record = self.bot.store.reply_by_id(PLATFORM, team, channel, reply_ts)
         record, text = self.bot.dismiss(actor, record)
         if record is None:
-            await self.app.client.chat_postEphemeral(channel=channel, user=actor.author, text=text)
+            await self.app.client.chat_postEphemeral(
+                channel=channel, user=actor.author, text=escape(text)
+            )
             return
         await self.app.client.chat_delete(channel=channel, ts=record.reply_id)
 

@@ -1,4 +1,8 @@
-"""Replies as Slack Block Kit, always within Slack's limits, with a plain-text fallback."""
+"""Replies as Slack Block Kit, always within Slack's limits, with a plain-text fallback.
+
+Every text that comes from an article or a user goes through `escape` (one place), and every
+mrkdwn object is `verbatim`, so nothing in an article pings anyone or becomes a link.
+"""
 
 from typing import Any
 
@@ -14,26 +18,35 @@ SHOW_ALL = "sourcecheck_show_all"
 DISMISS = "sourcecheck_dismiss"
 
 
+def escape(text: str) -> str:
+    """Text from an article or a user, made inert in mrkdwn: `&`, `<` and `>` escaped, so
+    `<!channel>`, `<@U1>` and `<https://x|label>` are shown, never acted on."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def reply_blocks(
     reply: Reply, *, flags_shown: int = FLAGS_SHOWN, buttons: bool = True
 ) -> tuple[str, list[dict[str, Any]]]:
     """The fallback text and the blocks for a reply (with Show all and Dismiss buttons)."""
+    fallback = _clip(escape(reply.text), MAX_TEXT)
     if not reply.reports:
-        return _clip(reply.text, MAX_TEXT), [_section(reply.text)]
+        return fallback, [_section(escape(reply.text))]
     blocks: list[dict[str, Any]] = []
     cut_any = False
     for outcome in reply.outcomes:
         if outcome.report is None:
             message = outcome.error.message if outcome.error else "no report"
-            blocks.append(_section(f"I couldn't analyse {outcome.target}: {message}"))
+            blocks.append(
+                _section(f"I couldn't analyse {escape(outcome.target)}: {escape(message)}")
+            )
             continue
         digest = Digest.of(outcome.report).cut(flags_shown)
         cut_any |= digest.omitted > 0
         blocks += digest_blocks(digest)
     if not buttons:
-        return _clip(reply.text, MAX_TEXT), blocks[:MAX_BLOCKS]
+        return fallback, blocks[:MAX_BLOCKS]
     blocks = [*blocks[: MAX_BLOCKS - 1], _buttons(reply, show_all=cut_any)]
-    return _clip(reply.text, MAX_TEXT), blocks
+    return fallback, blocks
 
 
 def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
@@ -42,16 +55,17 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
         {"type": "header", "text": {"type": "plain_text", "text": _clip(digest.title, MAX_HEADER)}}
     ]
     if digest.summary:
-        blocks.append(_section("*Summary:* " + " ".join(digest.summary)))
+        blocks.append(_section("*Summary:* " + escape(" ".join(digest.summary))))
     if digest.flags:
         blocks.append(_section(f"*Flagged {digest.stats.flagged} (no source, or a vague one):*"))
     else:
         blocks.append(_section("No unsourced assertions flagged."))
     for number, flag in enumerate(digest.flags, 1):
-        blocks.append(_section(f"{number}. “{flag.text}”\n_{'; '.join(flag.reasons)}_"))
+        reasons = escape("; ".join(flag.reasons))
+        blocks.append(_section(f"{number}. “{escape(flag.text)}”\n_{reasons}_"))
     if digest.omitted:
         blocks.append(_section(f"…and {digest.omitted} more."))
-    sources = ", ".join(digest.sources) or "none"
+    sources = escape(", ".join(digest.sources)) or "none"
     stats = digest.stats
     blocks.append(
         {
@@ -59,6 +73,7 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
             "elements": [
                 {
                     "type": "mrkdwn",
+                    "verbatim": True,
                     "text": _clip(
                         f"Sources named: {sources} · {stats.claims} claims, {stats.sourced} "
                         f"sourced, {stats.unsourced} no source given, {stats.vague} vague "
@@ -91,7 +106,12 @@ def _button(label: str, action_id: str, value: str) -> dict[str, Any]:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}}
+    """A section of mrkdwn; `verbatim` keeps Slack from turning bare links and names into
+    links and mentions."""
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION), "verbatim": True},
+    }
 
 
 def _clip(text: str, limit: int) -> str:

@@ -111,4 +111,3 @@ async def test_item_2_a_sites_reason_phrase_is_not_repeated(chat, server) -> Non
     text = await answered_then_working(chat, server, server.url("/hostile"))
     assert "404 Not Found" in text
     assert "<!channel>" not in text and "evil.example" not in text
-
