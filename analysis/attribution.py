@@ -389,11 +389,14 @@ def _person_name(token: Token) -> str | None:
 
 
 def _phrase(head: Token) -> Span:
-    tokens = [t for t in head.subtree if t.dep_ not in ("relcl", "acl", "appos", "punct", "cc")]
-    left = min(t.i for t in tokens)
-    right = max(t.i for t in tokens if t.i <= head.i or t.dep_ in ("compound", "poss"))
-    right = max(right, head.i)
-    return head.doc[left : right + 1]
+    """The noun phrase `head` heads, less relative clauses, appositions and punctuation; at
+    least the head itself, however odd the parse."""
+    kept = [t for t in head.subtree if t.dep_ not in ("relcl", "acl", "appos", "punct", "cc")]
+    left = min((t.i for t in kept), default=head.i)
+    right = max(
+        (t.i for t in kept if t.i <= head.i or t.dep_ in ("compound", "poss")), default=head.i
+    )
+    return head.doc[min(left, head.i) : max(right, head.i) + 1]
 
 
 def _entity_at(head: Token) -> Span | None:

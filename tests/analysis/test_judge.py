@@ -314,3 +314,16 @@ def test_a_british_single_quoted_quotation_carries_its_speaker() -> None:
         "Harbour master Ewan Price said: 'The ferry is finished. It was losing money every week.'"
     )
     assert [s.name for s in items[1].found.sources] == ["Ewan Price"]
+
+
+def test_item_17_a_source_phrase_of_an_odd_parse_never_crashes() -> None:
+    """Issue 12, item 17: "the said" runs once made the phrase of a source empty."""
+    from spacy.tokens import Doc
+
+    from analysis.attribution import _phrase
+
+    vocab = load_pipeline(None).vocab
+    doc = Doc(vocab, words=["the", "said", "."], heads=[1, 1, 1], deps=["punct", "ROOT", "punct"])
+    assert _phrase(doc[0]).text == "the"
+    report = judged('"the said" … ' * 20)
+    assert report.sentences
