@@ -1,9 +1,11 @@
 """URL and address policy: which links the fetcher may open. Pure functions, no I/O.
 
-An address is fetchable only when it is globally routable. IPv6 forms that carry an IPv4
-address (IPv4-mapped, IPv4-compatible, 6to4, Teredo, NAT64) are judged by the IPv4 address
-they embed. Hosts spelled as numbers the way browsers accept them (`2130706433`, `0x7f.1`,
-`127.1`, `017700000001`) are read as the IPv4 address they mean.
+An address is fetchable only when it is globally routable: outside every block of our own
+table of IANA's special-purpose ranges (`NON_PUBLIC`) and global by the standard library.
+IPv6 forms that carry an IPv4 address (IPv4-mapped, IPv4-compatible, 6to4, Teredo, NAT64
+64:ff9b::/96) are judged by the IPv4 address they embed. Hosts spelled as numbers the way
+browsers accept them (`2130706433`, `0x7f.1`, `127.1`, `017700000001`) are read as the IPv4
+address they mean.
 """
 
 import ipaddress
@@ -107,11 +109,23 @@ BAD_PORTS = frozenset(
     }
 )
 
-_NAT64_PREFIXES = (
-    ipaddress.IPv6Network("64:ff9b::/96"),
-    ipaddress.IPv6Network("64:ff9b:1::/48"),
+_NAT64_PREFIXES = (ipaddress.IPv6Network("64:ff9b::/96"),)
+
+# Non-public ranges from IANA's special-purpose address registries (IPv4 and IPv6), kept
+# here so the policy does not depend on the interpreter's own tables, which changed within
+# Python 3.12 (192.0.0.0/24 and 3fff::/20 pass `is_global` on 3.12.1). Whole blocks are
+# refused where a registry lists global exceptions inside them: a fetcher needs none.
+NON_PUBLIC = tuple(
+    ipaddress.ip_network(block)
+    for block in """
+    0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 169.254.0.0/16 172.16.0.0/12 192.0.0.0/24
+    192.0.2.0/24 192.31.196.0/24 192.52.193.0/24 192.88.99.0/24 192.168.0.0/16
+    192.175.48.0/24 198.18.0.0/15 198.51.100.0/24 203.0.113.0/24 224.0.0.0/4 240.0.0.0/4
+    255.255.255.255/32
+    ::/128 ::1/128 ::ffff:0:0/96 64:ff9b:1::/48 100::/64 2001::/23 2001:db8::/32 2002::/16
+    3fff::/20 5f00::/16 fc00::/7 fe80::/10 fec0::/10 ff00::/8
+    """.split()
 )
-_SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 _BLOCKED = AnalysisError(
     ErrorCode.BLOCKED_ADDRESS,
@@ -269,8 +283,8 @@ def is_public_address(address: IPAddress) -> bool:
         inner = embedded_ipv4(address)
         if inner is not None:
             return is_public_address(inner)
-        if address.is_site_local or address in _SIX_TO_FOUR:
-            return False
+    if any(address in block for block in NON_PUBLIC if block.version == address.version):
+        return False
     return address.is_global and not (
         address.is_multicast
         or address.is_private

@@ -6,6 +6,7 @@ import pytest
 
 from analysis import AnalysisError, ErrorCode
 from analysis.fetch import AddressPolicy, is_public_address, literal_address, parse_url
+from analysis.fetch.policy import NON_PUBLIC
 
 BLOCKED_HOSTS = [
     ("127.0.0.1", "loopback"),
@@ -119,3 +120,34 @@ def test_allow_list_exempts_hosts_and_networks() -> None:
 def test_allow_list_rejects_garbage() -> None:
     with pytest.raises(ValueError, match="not a host name"):
         AddressPolicy.from_list("127.0.0.1, not/a/cidr")
+
+
+def _edges(block: ipaddress.IPv4Network | ipaddress.IPv6Network) -> list:
+    return [block.network_address, block.broadcast_address]
+
+
+@pytest.mark.parametrize("block", NON_PUBLIC, ids=str)
+def test_item_7_every_special_purpose_range_is_refused_at_both_edges(block) -> None:
+    """Issue 12, item 7: our own IANA table, not the interpreter's, decides."""
+    for address in _edges(block):
+        assert not is_public_address(address), address
+
+
+@pytest.mark.parametrize(
+    "outside", ["191.255.255.255", "192.0.1.0", "11.0.0.0", "9.255.255.255", "3ffe:ffff::1"]
+)
+def test_item_7_the_addresses_beside_a_range_stay_public(outside: str) -> None:
+    assert is_public_address(ipaddress.ip_address(outside))
+
+
+@pytest.mark.parametrize("address", ["192.0.0.192", "192.0.0.1", "3fff::1", "3fff:fff::1"])
+def test_item_7_ranges_python_3_12_1_missed_are_refused(address: str) -> None:
+    with pytest.raises(AnalysisError):
+        AddressPolicy().check_address(ipaddress.ip_address(address))
+
+
+def test_item_9_local_use_nat64_is_refused_whatever_it_embeds() -> None:
+    """`64:ff9b:1::/48` is not read from its last 32 bits (10.0.0.1 there looks like 8.8.8.8)."""
+    assert not is_public_address(ipaddress.ip_address("64:ff9b:1:a00:0:100:808:808"))
+    assert not is_public_address(ipaddress.ip_address("64:ff9b:1::808:808"))
+    assert is_public_address(ipaddress.ip_address("64:ff9b::808:808"))
