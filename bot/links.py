@@ -3,6 +3,8 @@
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import idna
+
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
 # `<url>`: a link whose ends are known (adapters decode their platform's syntax to it);
 # otherwise a bare link, whose trailing punctuation belongs to the sentence.
@@ -36,7 +38,7 @@ def normalise_url(url: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
-    host = parts.hostname.lower()
+    host = canonical_host(parts.hostname)
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port is None else f"{host}:{port}"
@@ -46,6 +48,18 @@ def normalise_url(url: str) -> str | None:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING.match(k)]
     )
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
+
+
+def canonical_host(host: str) -> str:
+    """One spelling per host, so rules and caches cannot be sidestepped: lower case, no
+    trailing dot, international names in their ASCII (`xn--`) form."""
+    host = host.lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return host
 
 
 def domain_of(url: str) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.links import find_links, normalise_url, word_count
+from bot.links import domain_matches, domain_of, find_links, normalise_url, word_count
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,20 @@ def test_links_from_the_platform_are_added() -> None:
 
 def test_words_outside_code_are_counted() -> None:
     assert word_count("one two three `four five` six") == 4
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["https://evil.example./a", "https://EVIL.example/a", "https://www.evil.example./a"],
+)
+def test_item_15_a_trailing_dot_or_capitals_do_not_sidestep_a_rule(spelling: str) -> None:
+    """Issue 12, item 15."""
+    link = normalise_url(spelling)
+    assert link is not None and domain_matches(domain_of(link), "evil.example")
+
+
+def test_item_15_an_international_name_matches_in_either_spelling() -> None:
+    unicode_rule = domain_of(normalise_url("https://bücher.example/") or "")
+    ascii_link = normalise_url("https://xn--bcher-kva.example/x") or ""
+    assert domain_matches(domain_of(ascii_link), unicode_rule)
+    assert unicode_rule == "xn--bcher-kva.example"
