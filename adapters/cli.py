@@ -75,6 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         console_only = replace(settings, slack_bot_token="", discord_token="")
         return asyncio.run(run_bot(console_only, jsonl=args.jsonl))
     if args.command == "run":
+        try:
+            settings.check_for_run()
+        except SettingsError as error:
+            print(f"sourcecheck: {error}", file=sys.stderr)
+            return EXIT_USAGE
         return asyncio.run(run_bot(settings))
     sensitivity = Sensitivity(args.sensitivity) if args.sensitivity else None
     options = settings.analysis_options(sensitivity)

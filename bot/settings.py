@@ -42,6 +42,15 @@ class Settings:
     discord_gateway_url: str = ""
     discord_shards: str = "1"
 
+    def check_for_run(self) -> None:
+        """Refuse settings the bot cannot run safely with. Raises SettingsError saying why."""
+        if self.slack_bot_token and not self.slack_app_token and not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is required in Slack HTTP mode (SLACK_BOT_TOKEN without "
+                "SLACK_APP_TOKEN): without it no request from Slack can be verified. Set it, or "
+                "set SLACK_APP_TOKEN to use Socket Mode."
+            )
+
     def analysis_options(self, sensitivity: Sensitivity | None = None) -> AnalysisOptions:
         """The analysis core's options for these settings."""
         return AnalysisOptions(

@@ -73,3 +73,20 @@ async def _run_async(*args: str, env: dict[str, str]) -> tuple[int, str]:
     )
     stdout, _ = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode or 0, stdout.decode()
+
+
+def test_item_18_http_mode_without_a_signing_secret_refuses_to_start(tmp_path) -> None:
+    """Issue 12, item 18: no secret means no request can be verified, so say so and stop."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    env |= {"SLACK_BOT_TOKEN": "xoxb-test", "SOURCECHECK_DB_URL": f"sqlite:///{tmp_path}/b.db"}
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "SLACK_SIGNING_SECRET is required" in done.stderr
+    assert "xoxb-test" not in done.stderr
