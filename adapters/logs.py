@@ -28,9 +28,15 @@ class KeyValueFormatter(logging.Formatter):
         line = f"{self.formatTime(record)} {record.levelname} {record.name} {record.getMessage()}"
         if pairs:
             line += f" {pairs}"
+        line = one_line(line)
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
+
+
+def one_line(text: str) -> str:
+    """A log line that stays one line: line breaks escaped, so no text can forge a line."""
+    return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
 
 
 def configure_logging(level: str) -> None:

@@ -25,6 +25,10 @@ from adapters.slack.events import PLATFORM, decode_text, incoming
 from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, escape, reply_blocks
 from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings, Status
 
+# Bolt copies its base logger's level to every logger it makes; without a base of our own
+# it copies the root's INFO, and logs whole request bodies (a badly signed one included).
+BOLT_LOG = logging.getLogger("sourcecheck.slack_bolt")
+BOLT_LOG.setLevel(logging.WARNING)
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
@@ -51,6 +55,7 @@ class SlackAdapter:
             client=client,
             signing_secret=settings.slack_signing_secret or None,
             process_before_response=False,
+            logger=BOLT_LOG,
         )
         self.bot_user: str | None = None
         self._connected = asyncio.Event()

@@ -1,9 +1,13 @@
 """Slack payload decoding and Block Kit limits, without a server."""
 
+import logging
+
+from adapters.logs import KeyValueFormatter
+from adapters.slack import SlackAdapter
 from adapters.slack.events import decode_text, incoming, rich_text_links
 from adapters.slack.render import reply_blocks
 from analysis import AnalysisOptions, load_text, report_article
-from bot import Outcome, Reply, ReplyKind
+from bot import Outcome, Reply, ReplyKind, Settings
 from tests.fakes.slack import block_kit_error
 
 
@@ -57,3 +61,20 @@ def test_a_huge_report_stays_within_slack_limits() -> None:
     text, blocks = reply_blocks(reply)
     assert block_kit_error({"text": text, "blocks": blocks}) is None
     assert blocks[-1]["type"] == "actions"
+
+
+def test_item_6_bolt_never_logs_below_warning() -> None:
+    """Issue 12, item 6: Bolt logged every badly signed request's body at INFO."""
+    adapter = SlackAdapter(None, Settings(slack_bot_token="xoxb-t", slack_signing_secret="s"))
+    loggers = [adapter.app.logger]
+    loggers += [m.logger for m in adapter.app._async_middleware_list if hasattr(m, "logger")]
+    assert len(loggers) > 1
+    assert all(logger.getEffectiveLevel() >= logging.WARNING for logger in loggers)
+
+
+def test_item_6_a_log_line_stays_one_line() -> None:
+    record = logging.LogRecord("x", logging.WARNING, "", 0, "bad\nINFO forged line", None, None)
+    record.body = "a\r\nb"
+    line = KeyValueFormatter().format(record)
+    assert "\n" not in line and "\r" not in line
+    assert "bad\\nINFO forged line" in line
