@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from analysis import Sensitivity
 from bot.links import domain_of, normalise_url
 from bot.messages import Incoming, Reply, ReplyKind
+from bot.schema import KEY
 from bot.store import Store
 
 HELP = """\
@@ -224,6 +225,8 @@ def _domain(raw: str) -> str:
     host = domain_of(link) if link else ""
     if "." not in host:
         raise CommandError(f"`{raw}` is not a domain, e.g. `example.com`.")
+    if len(host) > KEY:
+        raise CommandError(f"That domain is longer than the {KEY} characters a rule can hold.")
     return host
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
 metadata = MetaData()
 
 KEY = 191  # fits an index on every backend
+URL_SIZE = 2048
 
 
 def _scope(*names: str) -> list[Column]:
@@ -83,7 +84,7 @@ replies = Table(
 report_cache = Table(
     "report_cache",
     metadata,
-    Column("url", String(2048), primary_key=True),
+    Column("url", String(URL_SIZE), primary_key=True),
     Column("report", Text, nullable=False),
     Column("at", Float, nullable=False, index=True),
 )

@@ -4,6 +4,7 @@ SQLAlchemy 2 Core over any SQL database (SQLite by default); the schema is migra
 the latest version on open. Every method is one short transaction.
 """
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -26,6 +27,8 @@ from sqlalchemy.exc import IntegrityError
 
 from analysis import Sensitivity
 from bot.schema import (
+    KEY,
+    URL_SIZE,
     analyses,
     audit,
     channels,
@@ -311,16 +314,18 @@ class Store:
         with self.engine.connect() as connection:
             return connection.execute(
                 select(report_cache.c.report).where(
-                    report_cache.c.url == url, report_cache.c.at >= self.clock() - ttl
+                    report_cache.c.url == fit(url, URL_SIZE),
+                    report_cache.c.at >= self.clock() - ttl,
                 )
             ).scalar()
 
     def cache_report(self, url: str, report_json: str) -> None:
         """Keep a report for `url`."""
+        key = fit(url, URL_SIZE)
         with self.engine.begin() as connection:
-            connection.execute(delete(report_cache).where(report_cache.c.url == url))
+            connection.execute(delete(report_cache).where(report_cache.c.url == key))
             connection.execute(
-                insert(report_cache).values(url=url, report=report_json, at=self.clock())
+                insert(report_cache).values(url=key, report=report_json, at=self.clock())
             )
 
     # Audit log, counters, stats
@@ -363,7 +368,7 @@ class Store:
                     at=self.clock(),
                     platform=platform,
                     workspace=workspace,
-                    domain=domain,
+                    domain=fit(domain, KEY),
                     claims=claims,
                     flagged=flagged,
                     cached=cached,
@@ -426,6 +431,16 @@ class Store:
         with self.engine.begin() as connection:
             connection.execute(delete(meta).where(meta.c.key == key))
             connection.execute(insert(meta).values(key=key, value=value))
+
+
+def fit(text: str, size: int) -> str:
+    """`text` within a column of `size` characters: a long one keeps its start and ends in a
+    digest of the whole, so two long texts never share a key (PostgreSQL refuses what is
+    longer than its column; SQLite would silently keep it)."""
+    if len(text) <= size:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{text[: size - len(digest) - 1]}~{digest}"
 
 
 def _match(table: Table, **values: str) -> ColumnElement[bool]:

@@ -230,7 +230,8 @@ class SlackAdapter:
         source = shortcut.get("message") or {}
         channel = (shortcut.get("channel") or {}).get("id", "")
         team = (shortcut.get("team") or {}).get("id", "")
-        message = await self._actor(team, channel, shortcut["user"]["id"], source.get("text", ""))
+        text = decode_text(source.get("text", ""))
+        message = await self._actor(team, channel, shortcut["user"]["id"], text)
         reply = await self.bot.on_command(message, "/sourcecheck check " + message.text)
         text, blocks = reply_blocks(reply)
         await self._pace(channel)

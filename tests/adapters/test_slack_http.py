@@ -269,3 +269,26 @@ async def test_the_message_shortcut_checks_the_chosen_message(world) -> None:
     assert await sender.interaction(shortcut) == 200
     (post,) = await slack.wait_for("chat.postMessage")
     assert post.body["thread_ts"] == "900.1" and "Critics say" in str(post.body["blocks"])
+
+
+async def test_item_12_the_shortcut_reads_the_message_as_slack_encodes_it(world) -> None:
+    """Issue 12, item 12: `&amp;` and `<url|label>` are decoded before the link is fetched."""
+    slack, articles, sender = world
+    link = articles.url("/a") + "?a=1&b=2"
+    shortcut = {
+        "type": "message_action",
+        "callback_id": "check_sources",
+        "user": {"id": "U3"},
+        "channel": {"id": "C1"},
+        "message": {
+            "type": "message",
+            "user": "U1",
+            "ts": "901.1",
+            "text": f"read <{link.replace('&', '&amp;')}|this>",
+        },
+        "response_url": slack.base + "/respond/9",
+    }
+    assert await sender.interaction(shortcut) == 200
+    (post,) = await slack.wait_for("chat.postMessage")
+    assert "Critics say" in str(post.body["blocks"])
+    assert articles.queries["/a"] == ["a=1&b=2"]

@@ -1,11 +1,19 @@
 """The store: migrations, persistence, claims, cache lifetime and retention."""
 
+import os
+import uuid
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
 
 from bot.schema import MIGRATIONS, schema_version
 from bot.store import DAY, Store
+
+POSTGRES = os.environ.get(
+    "SOURCECHECK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 class Clock:
@@ -59,3 +67,37 @@ def test_usage_ranks_domains_by_share_of_flagged_claims(tmp_path: Path) -> None:
     usage = store.usage("p", "w", days=7)
     assert (usage.analysed, usage.with_flags) == (3, 2)
     assert [d for d, _, _ in usage.top_domains] == ["b.example", "a.example"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path: Path):
+    """A fresh store on SQLite, and on the local PostgreSQL in a schema of its own."""
+    if request.param == "sqlite":
+        yield Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+        return
+    schema = f"sc_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+    except OperationalError:
+        pytest.skip(f"no PostgreSQL answers at {POSTGRES}")
+    store = Store.open(f"{POSTGRES}?options=-csearch_path%3D{schema}")
+    yield store
+    store.engine.dispose()
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def test_item_3_long_links_and_hosts_fit_their_columns(any_store: Store) -> None:
+    """Issue 12, item 3: PostgreSQL refused a long query string or host name; SQLite did not."""
+    first = "https://example.com/a?q=" + "x" * 5000
+    second = first + "y"
+    any_store.cache_report(first, '{"first": 1}')
+    any_store.cache_report(second, '{"second": 2}')
+    assert any_store.cached_report(first, 60) == '{"first": 1}'
+    assert any_store.cached_report(second, 60) == '{"second": 2}'
+    host = ".".join(["a" * 60] * 4) + ".example"
+    any_store.count_analysis("p", "W1", host, 3, 1, False)
+    assert any_store.usage("p", "W1", 1).analysed == 1

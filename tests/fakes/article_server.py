@@ -26,6 +26,7 @@ class ArticleServer:
 
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
+        self.queries: dict[str, list[str]] = {}
         self.app = web.Application(middlewares=[self._count])
         self.routes: dict[str, Handler] = {}
         self._runner: web.AppRunner | None = None
@@ -68,6 +69,7 @@ class ArticleServer:
     @web.middleware
     async def _count(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         self.hits[request.path] += 1
+        self.queries.setdefault(request.path, []).append(request.query_string)
         return await handler(request)
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
