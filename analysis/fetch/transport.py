@@ -8,6 +8,8 @@ and the connection (rebinding).
 import asyncio
 import socket
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import httpx
 
@@ -17,14 +19,22 @@ from analysis.fetch.policy import AddressPolicy, IPAddress, literal_address
 type Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
 
 
+# Lookups run on threads of their own, never on asyncio's default executor, which the chat
+# libraries' own name lookups use: slow DNS for an article can then never starve them.
+DNS_THREADS = 4
+DNS_EXECUTOR = ThreadPoolExecutor(max_workers=DNS_THREADS, thread_name_prefix="sourcecheck-dns")
+
+
 async def system_resolver(host: str, port: int) -> list[IPAddress]:
-    """Resolve a host name with the operating system's resolver.
+    """Resolve a host name (its ASCII form) with the operating system's resolver, on the
+    bounded DNS executor.
 
     Raises AnalysisError(dns_failure) when the name does not resolve.
     """
     loop = asyncio.get_running_loop()
+    lookup = partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await loop.run_in_executor(DNS_EXECUTOR, lookup)
     except (socket.gaierror, UnicodeError):
         raise AnalysisError(
             ErrorCode.DNS_FAILURE, f"The site name {host!r} could not be found."
@@ -51,8 +61,9 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         self._resolver = resolver
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Resolve, check and pin `request.url.host`, then send through the inner transport."""
-        host = request.url.host
+        """Resolve, check and pin the request's host (its ASCII form: an international name is
+        looked up and sent as `xn--`, by IDNA 2008 as httpx encodes it), then send."""
+        host = request.url.raw_host.decode("ascii")
         address = await self.checked_address(host, request.url.port or _default_port(request))
         request.url = request.url.copy_with(host=str(address))
         request.headers["Host"] = _host_header(host, request.url.port)

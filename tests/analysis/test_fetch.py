@@ -1,6 +1,8 @@
 """The fetcher against a real local server (127.0.0.1 only) and stub resolvers and transports."""
 
 import ipaddress
+import socket
+import threading
 import tracemalloc
 import zlib
 
@@ -10,6 +12,12 @@ from aiohttp import web
 
 from analysis import AddressPolicy, AnalysisError, ErrorCode, FetchPolicy, fetch_page
 from analysis.fetch.policy import IPAddress
+from analysis.fetch.transport import (
+    DNS_EXECUTOR,
+    DNS_THREADS,
+    PinnedTransport,
+    system_resolver,
+)
 from tests.fakes.article_server import (
     ArticleServer,
     ConnectionCounter,
@@ -223,3 +231,39 @@ def _redirect(location: str):
         return web.Response(status=302, headers={"Location": location})
 
     return handler
+
+
+async def test_item_16_an_international_name_is_looked_up_and_sent_in_ascii() -> None:
+    """Issue 12, item 16: the `xn--` form (IDNA 2008), never IDNA 2003 nor raw Unicode."""
+    looked_up: list[str] = []
+    seen: list[httpx.Request] = []
+
+    async def resolver(host: str, port: int):
+        looked_up.append(host)
+        return [ipaddress.ip_address("93.184.216.34")]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    transport = PinnedTransport(httpx.MockTransport(handler), AddressPolicy(), resolver)
+    async with httpx.AsyncClient(transport=transport) as client:
+        await client.get("https://faß.example/")
+    assert looked_up == ["xn--fa-hia.example"]
+    assert seen[0].headers["Host"] == "xn--fa-hia.example"
+    assert seen[0].extensions["sni_hostname"] == "xn--fa-hia.example"
+
+
+async def test_item_8_lookups_run_on_their_own_bounded_threads(monkeypatch) -> None:
+    """Issue 12, item 8: DNS never shares asyncio's default executor (no lookup is sent)."""
+    threads: list[str] = []
+
+    def fake_getaddrinfo(host, port, type=0):
+        threads.append(threading.current_thread().name)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    addresses = await system_resolver("news.example", 443)
+    assert addresses == [ipaddress.ip_address("93.184.216.34")]
+    assert threads and threads[0].startswith("sourcecheck-dns")
+    assert DNS_EXECUTOR._max_workers == DNS_THREADS
