@@ -155,7 +155,14 @@ class Bot:
                 ephemeral=True,
             )
         targets = [link for link in links if link not in denied] or [command.rest]
-        return await self._answer(message, targets)
+        reply = await self._answer(message, targets)
+        return reply if self.speaks_in(message) else replace(reply, ephemeral=True)
+
+    def speaks_in(self, message: Incoming) -> bool:
+        """Whether the bot may post publicly in the message's channel: not disabled, not
+        muted. Elsewhere an on-demand check is answered to its asker alone."""
+        channel = self.store.channel(message.platform, message.workspace, message.channel)
+        return channel.enabled and not channel.muted(self.clock())
 
     # Deciding and answering
 

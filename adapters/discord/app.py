@@ -328,9 +328,12 @@ class DiscordAdapter:
     async def _command(
         self, interaction: discord.Interaction, text: str, public: bool = False
     ) -> None:
-        """Defer at once, run the core's command, then follow up (ephemeral for settings)."""
+        """Defer at once, run the core's command, then follow up: ephemeral for settings, and
+        for checks in a channel where the bot is disabled or muted."""
+        actor = self._actor(interaction, text)
+        public = public and self.bot.speaks_in(actor)
         await interaction.response.defer(ephemeral=not public, thinking=True)
-        reply = await self.bot.on_command(self._actor(interaction, text), "/sourcecheck " + text)
+        reply = await self.bot.on_command(actor, "/sourcecheck " + text)
         content, embeds, _ = reply_embeds(reply)
         await interaction.followup.send(
             content or (None if embeds else "Done."),

@@ -223,6 +223,10 @@ class SlackAdapter:
                 unfurl_media=False,
             )
             return
+        if reply.kind in (ReplyKind.ANALYSIS, ReplyKind.ERROR):
+            text, blocks = reply_blocks(reply, buttons=False)
+            await respond(text=text, blocks=blocks, response_type="ephemeral")
+            return
         await respond(text=escape(reply.text), response_type="ephemeral")
 
     async def _on_shortcut(self, ack, shortcut: dict[str, Any]) -> None:
@@ -233,6 +237,12 @@ class SlackAdapter:
         text = decode_text(source.get("text", ""))
         message = await self._actor(team, channel, shortcut["user"]["id"], text)
         reply = await self.bot.on_command(message, "/sourcecheck check " + message.text)
+        if reply.ephemeral:
+            text, blocks = reply_blocks(reply, buttons=False)
+            await self.app.client.chat_postEphemeral(
+                channel=channel, user=message.author, text=text, blocks=blocks
+            )
+            return
         text, blocks = reply_blocks(reply)
         await self._pace(channel)
         await self.app.client.chat_postMessage(

@@ -111,3 +111,18 @@ async def test_item_2_a_sites_reason_phrase_is_not_repeated(chat, server) -> Non
     text = await answered_then_working(chat, server, server.url("/hostile"))
     assert "404 Not Found" in text
     assert "<!channel>" not in text and "evil.example" not in text
+
+
+async def test_item_11_a_check_in_a_disabled_or_muted_channel_is_answered_privately(
+    chat, server
+) -> None:
+    link = server.url("/budget")
+    public = await chat.command(f"/sourcecheck check {link}", moderator=False)
+    assert public.kind == ReplyKind.ANALYSIS and not public.ephemeral
+    await chat.command("/sourcecheck disable")
+    private = await chat.command(f"/sourcecheck check {link}", moderator=False)
+    assert private.kind == ReplyKind.ANALYSIS and private.ephemeral
+    await chat.command("/sourcecheck enable")
+    await chat.command("/sourcecheck mute 30")
+    muted = await chat.command(f"/sourcecheck check {link}", moderator=False)
+    assert muted.ephemeral and muted.reports
