@@ -15,6 +15,7 @@ from bot.commands import Command, CommandError, Commands, parse
 from bot.health import Health
 from bot.links import domain_matches, domain_of, find_links, word_count
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
+from bot.schema import KEY
 from bot.settings import Settings
 from bot.store import ChannelSettings, ReplyRecord, Store
 from bot.workers import AnalysisPool
@@ -84,6 +85,16 @@ class Bot:
                 message.author,
             )
             self.store.record_reply(message.platform, message.workspace, record)
+
+    def first_delivery(self, platform: str, workspace: str, delivery_id: str) -> bool:
+        """Whether a command or interaction (by its platform's delivery id) is seen for the
+        first time: a captured, replayed request is then run only once."""
+        key = f"delivery:{workspace}:{delivery_id}"[:KEY]
+        if not self.store.claim(platform, [key], self.run_id):
+            log.info("delivery.duplicate", extra={"platform": platform})
+            return False
+        self.store.finish(platform, [key])
+        return True
 
     def undelivered(self, message: Incoming) -> None:
         """Posting the reply failed: forget the claim so a retry is answered."""

@@ -208,6 +208,8 @@ class SlackAdapter:
 
     async def _on_command(self, ack, command: dict[str, Any], respond) -> None:
         await ack()
+        if not self.bot.first_delivery(PLATFORM, command["team_id"], command["trigger_id"]):
+            return
         message = await self._actor(
             command["team_id"], command["channel_id"], command["user_id"], command.get("text", "")
         )
@@ -231,9 +233,11 @@ class SlackAdapter:
 
     async def _on_shortcut(self, ack, shortcut: dict[str, Any]) -> None:
         await ack()
+        team = (shortcut.get("team") or {}).get("id", "")
+        if not self.bot.first_delivery(PLATFORM, team, shortcut.get("trigger_id", "")):
+            return
         source = shortcut.get("message") or {}
         channel = (shortcut.get("channel") or {}).get("id", "")
-        team = (shortcut.get("team") or {}).get("id", "")
         text = decode_text(source.get("text", ""))
         message = await self._actor(team, channel, shortcut["user"]["id"], text)
         reply = await self.bot.on_command(message, "/sourcecheck check " + message.text)

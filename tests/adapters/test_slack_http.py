@@ -292,3 +292,18 @@ async def test_item_12_the_shortcut_reads_the_message_as_slack_encodes_it(world)
     (post,) = await slack.wait_for("chat.postMessage")
     assert "Critics say" in str(post.body["blocks"])
     assert articles.queries["/a"] == ["a=1&b=2"]
+
+
+async def test_item_20_a_replayed_slash_command_runs_once(world) -> None:
+    """Issue 12, item 20: a captured signed command, sent again within Slack's window."""
+    slack, _, sender = world
+    respond = slack.base + "/respond/20"
+    for _ in range(2):
+        status = await sender.command(
+            "stats 7", user="U1", response_url=respond, trigger_id="captured"
+        )
+        assert status == 200
+    (answer,) = await slack.wait_for("response_url")
+    await asyncio.sleep(1.0)
+    assert len(slack.called("response_url")) == 1
+    assert answer.body["text"]

@@ -280,8 +280,11 @@ class EventSender:
         ):
             return response.status
 
-    async def command(self, text: str, *, user: str, response_url: str) -> int:
-        """A `/sourcecheck` slash command, form-encoded as Slack sends it."""
+    async def command(
+        self, text: str, *, user: str, response_url: str, trigger_id: str | None = None
+    ) -> int:
+        """A `/sourcecheck` slash command, form-encoded as Slack sends it (a new trigger id
+        each time, unless one is given: a replay)."""
         form = {
             "token": "unused",
             "team_id": TEAM,
@@ -290,14 +293,19 @@ class EventSender:
             "command": "/sourcecheck",
             "text": text,
             "response_url": response_url,
-            "trigger_id": "trig",
+            "trigger_id": trigger_id or f"trig{next(self._ids)}",
             "api_app_id": "A1",
         }
         return await self.post(urlencode(form), FORM)
 
     async def interaction(self, payload: dict[str, Any]) -> int:
         """A button click or shortcut: `payload=<json>`, form-encoded."""
-        base = {"team": {"id": TEAM}, "api_app_id": "A1", "token": "unused", "trigger_id": "t"}
+        base = {
+            "team": {"id": TEAM},
+            "api_app_id": "A1",
+            "token": "unused",
+            "trigger_id": f"t{next(self._ids)}",
+        }
         return await self.post(urlencode({"payload": json.dumps(base | payload)}), FORM)
 
 
