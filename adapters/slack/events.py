@@ -17,11 +17,16 @@ def decode_text(text: str) -> str:
 
 
 def rich_text_links(blocks: list[dict[str, Any]] | None) -> tuple[str, ...]:
-    """Every `link` element's URL in a message's rich_text blocks."""
+    """Every `link` element's URL in a message's rich_text blocks, outside code (a code
+    block, or a link styled as code), as links in code are never analysed."""
     found: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
+            if node.get("type") == "rich_text_preformatted" or (node.get("style") or {}).get(
+                "code"
+            ):
+                return
             if node.get("type") == "link" and isinstance(node.get("url"), str):
                 found.append(node["url"])
             for value in node.values():

@@ -78,3 +78,30 @@ def test_item_6_a_log_line_stays_one_line() -> None:
     line = KeyValueFormatter().format(record)
     assert "\n" not in line and "\r" not in line
     assert "bad\\nINFO forged line" in line
+
+
+def test_item_14_links_in_code_blocks_are_not_taken_from_rich_text() -> None:
+    """Issue 12, item 14: the README says links in code are left alone; so they are."""
+    blocks = [
+        {
+            "type": "rich_text",
+            "elements": [
+                {
+                    "type": "rich_text_preformatted",
+                    "elements": [{"type": "link", "url": "https://code.example/block"}],
+                },
+                {
+                    "type": "rich_text_section",
+                    "elements": [
+                        {
+                            "type": "link",
+                            "url": "https://code.example/inline",
+                            "style": {"code": True},
+                        },
+                        {"type": "link", "url": "https://news.example/story"},
+                    ],
+                },
+            ],
+        }
+    ]
+    assert rich_text_links(blocks) == ("https://news.example/story",)
