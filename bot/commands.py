@@ -61,6 +61,15 @@ class Command:
         return self.name in FOR_MODERATORS
 
 
+    @property
+    def workspace_wide(self) -> bool:
+        """Whether it changes or reads what belongs to the whole workspace (domain rules,
+        the audit log), not one channel."""
+        if self.name == "domains":
+            return self.args[:1] != ("list",)
+        return self.name == "log"
+
+
 def parse(text: str) -> Command:
     """The command in `text` (with or without the leading `/sourcecheck`)."""
     words = text.strip().removeprefix("/sourcecheck").strip()
@@ -86,6 +95,11 @@ class Commands:
             return _reply(
                 "Only moderators can change sourcecheck's settings. "
                 "Ask a moderator, or see `/sourcecheck help`."
+            )
+        if command.workspace_wide and not message.may_change_workspace:
+            return _reply(
+                "Only a workspace admin (Manage Server on Discord) can change domain rules "
+                "or read the audit log."
             )
         handler = getattr(self, f"_{command.name}")
         try:

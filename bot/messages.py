@@ -21,9 +21,17 @@ class Incoming:
     event_id: str | None = None
     author_is_bot: bool = False
     is_moderator: bool = False
+    is_admin: bool | None = None
     mentioned: bool = False
     links: tuple[str, ...] = ()
     received: float = field(default_factory=time.monotonic, compare=False)
+
+    @property
+    def may_change_workspace(self) -> bool:
+        """Whether the author may change workspace-wide settings and read the audit log: a
+        workspace admin where the platform tells admins from channel moderators (Discord's
+        Manage Server), else any moderator."""
+        return self.is_moderator if self.is_admin is None else self.is_admin
 
     @property
     def reply_thread(self) -> str:

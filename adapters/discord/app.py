@@ -292,7 +292,7 @@ class DiscordAdapter:
             await adapter._command(interaction, f"sensitivity {level}")
 
         @group.command(name="domains", description="Deny, always analyse, or list domains")
-        @app_commands.default_permissions(manage_messages=True)
+        @app_commands.default_permissions(manage_guild=True)
         async def domains(
             interaction: discord.Interaction,
             action: Literal["deny", "always", "remove", "list"],
@@ -311,7 +311,7 @@ class DiscordAdapter:
             await adapter._command(interaction, "unmute")
 
         @group.command(name="log", description="The audit log")
-        @app_commands.default_permissions(manage_messages=True)
+        @app_commands.default_permissions(manage_guild=True)
         async def log_(interaction: discord.Interaction, count: int = 10) -> None:
             await adapter._command(interaction, f"log {count}")
 
@@ -352,6 +352,7 @@ class DiscordAdapter:
             author=str(interaction.user.id),
             text=text,
             is_moderator=permissions.manage_messages or permissions.manage_guild,
+            is_admin=permissions.manage_guild,
         )
 
 

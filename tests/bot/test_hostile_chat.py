@@ -126,3 +126,17 @@ async def test_item_11_a_check_in_a_disabled_or_muted_channel_is_answered_privat
     await chat.command("/sourcecheck mute 30")
     muted = await chat.command(f"/sourcecheck check {link}", moderator=False)
     assert muted.ephemeral and muted.reports
+
+
+async def test_item_19_a_channel_moderator_cannot_change_workspace_wide_settings(chat) -> None:
+    """Issue 12, item 19: Manage Messages in one channel is not Manage Server."""
+    channel_only = {"moderator": True, "is_admin": False}
+    refused = await chat.command("/sourcecheck domains deny evil.example", **channel_only)
+    assert "workspace admin" in refused.text
+    assert "workspace admin" in (await chat.command("/sourcecheck log 5", **channel_only)).text
+    listed = await chat.command("/sourcecheck domains list", **channel_only)
+    assert "workspace admin" not in listed.text
+    changed = await chat.command("/sourcecheck sensitivity high", **channel_only)
+    assert "now high" in changed.text
+    admin = await chat.command("/sourcecheck domains deny evil.example", is_admin=True)
+    assert "evil.example" in admin.text and "workspace admin" not in admin.text

@@ -60,5 +60,6 @@ class TestAdapter:
 
     async def command(self, text: str, *, moderator: bool = True, **fields) -> Reply:
         """Run `/sourcecheck ...` as a moderator (or not)."""
-        message = self.message(text, author=fields.pop("author", "mod"), is_moderator=moderator)
+        author = fields.pop("author", "mod")
+        message = self.message(text, author=author, is_moderator=moderator, **fields)
         return await self.bot.on_command(message, text)
