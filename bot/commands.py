@@ -60,7 +60,6 @@ class Command:
             return self.args[:1] != ("list",)
         return self.name in FOR_MODERATORS
 
-
     @property
     def workspace_wide(self) -> bool:
         """Whether it changes or reads what belongs to the whole workspace (domain rules,
@@ -209,7 +208,9 @@ class Commands:
         return "Done: I'll check links in your messages again."
 
     def _set(self, message: Incoming, action: str, detail: str, **changes) -> None:
-        self.store.update_channel(message.platform, message.workspace, message.channel, **changes)
+        self.store.update_channel(
+            message.platform, message.workspace, message.settings_channel, **changes
+        )
         self.store.log(
             message.platform, message.workspace, message.channel, message.author, action, detail
         )

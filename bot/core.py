@@ -172,7 +172,7 @@ class Bot:
     def speaks_in(self, message: Incoming) -> bool:
         """Whether the bot may post publicly in the message's channel: not disabled, not
         muted. Elsewhere an on-demand check is answered to its asker alone."""
-        channel = self.store.channel(message.platform, message.workspace, message.channel)
+        channel = self.store.channel(message.platform, message.workspace, message.settings_channel)
         return channel.enabled and not channel.muted(self.clock())
 
     # Deciding and answering
@@ -181,7 +181,7 @@ class Bot:
         """What to analyse in a message: its links, or the message itself as pasted text."""
         if message.author_is_bot:
             return []
-        channel = self.store.channel(message.platform, message.workspace, message.channel)
+        channel = self.store.channel(message.platform, message.workspace, message.settings_channel)
         if not channel.enabled or channel.muted(self.clock()):
             return []
         if self.store.opted_out(message.platform, message.workspace, message.author):
@@ -205,7 +205,9 @@ class Bot:
             metrics.BUSY.inc()
             return Reply(kind=ReplyKind.NOTICE, text=BUSY, ephemeral=False)
         try:
-            channel = self.store.channel(message.platform, message.workspace, message.channel)
+            channel = self.store.channel(
+                message.platform, message.workspace, message.settings_channel
+            )
             outcomes = await asyncio.gather(
                 *(self._outcome(message, target, channel) for target in targets)
             )

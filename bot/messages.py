@@ -22,9 +22,16 @@ class Incoming:
     author_is_bot: bool = False
     is_moderator: bool = False
     is_admin: bool | None = None
+    parent: str | None = None
     mentioned: bool = False
     links: tuple[str, ...] = ()
     received: float = field(default_factory=time.monotonic, compare=False)
+
+    @property
+    def settings_channel(self) -> str:
+        """The channel whose settings apply: a thread's parent (Discord threads are channels
+        of their own), else the message's channel."""
+        return self.parent or self.channel
 
     @property
     def may_change_workspace(self) -> bool:

@@ -353,6 +353,7 @@ class DiscordAdapter:
             text=text,
             is_moderator=permissions.manage_messages or permissions.manage_guild,
             is_admin=permissions.manage_guild,
+            parent=_parent_of(interaction.channel),
         )
 
 
@@ -363,3 +364,10 @@ def _thread_name(reply: Reply) -> str:
 
 def _reply_id(message: discord.Message) -> str:
     return f"{message.channel.id}:{message.id}"
+
+
+def _parent_of(channel: object) -> str | None:
+    """A thread's parent channel, whose settings apply in the thread."""
+    if isinstance(channel, discord.Thread) and channel.parent_id:
+        return str(channel.parent_id)
+    return None

@@ -29,6 +29,7 @@ def incoming(message: discord.Message, me: discord.abc.User, *, moderator: bool)
         channel=str(channel.id),
         message_id=str(message.id),
         thread=str(channel.id) if in_thread else None,
+        parent=str(channel.parent_id) if in_thread and channel.parent_id else None,
         event_id=None,
         author=str(message.author.id),
         text=decode_text(message.content),

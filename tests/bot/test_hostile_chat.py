@@ -140,3 +140,17 @@ async def test_item_19_a_channel_moderator_cannot_change_workspace_wide_settings
     assert "now high" in changed.text
     admin = await chat.command("/sourcecheck domains deny evil.example", is_admin=True)
     assert "evil.example" in admin.text and "workspace admin" not in admin.text
+
+
+async def test_item_10_a_channels_settings_apply_in_its_threads(chat, server) -> None:
+    """Issue 12, item 10: Discord threads are channels of their own; their parent decides."""
+    link = server.url("/budget")
+    await chat.command("/sourcecheck disable", channel="T1", parent="C1")
+    assert await chat.say(link, channel="T1", parent="C1") is None
+    assert await chat.say(link, channel="C1") is None
+    await chat.command("/sourcecheck enable", channel="C1")
+    await chat.command("/sourcecheck mute 30", channel="C1")
+    assert await chat.say(link, channel="T2", parent="C1", message_id="M7") is None
+    await chat.command("/sourcecheck unmute", channel="C1")
+    answered = await chat.say(link, channel="T2", parent="C1", message_id="M8")
+    assert answered is not None and answered.kind == ReplyKind.ANALYSIS
