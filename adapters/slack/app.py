@@ -28,6 +28,8 @@ from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings, Status
 # Bolt copies its base logger's level to every logger it makes; without a base of our own
 # it copies the root's INFO, and logs whole request bodies (a badly signed one included).
 BOLT_LOG = logging.getLogger("sourcecheck.slack_bolt")
+# A channel the bot has not joined: a command's answer goes through its response URL instead.
+NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 BOLT_LOG.setLevel(logging.WARNING)
 log = logging.getLogger(__name__)
 
@@ -217,13 +219,18 @@ class SlackAdapter:
         if reply.kind in (ReplyKind.ANALYSIS, ReplyKind.ERROR) and not reply.ephemeral:
             text, blocks = reply_blocks(reply)
             await self._pace(message.channel)
-            await self.app.client.chat_postMessage(
-                channel=message.channel,
-                text=text,
-                blocks=blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            try:
+                await self.app.client.chat_postMessage(
+                    channel=message.channel,
+                    text=text,
+                    blocks=blocks,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            except SlackApiError as error:
+                if error.response.get("error") not in NOT_A_MEMBER:
+                    raise
+                await respond(text=text, blocks=blocks, response_type="in_channel")
             return
         if reply.kind in (ReplyKind.ANALYSIS, ReplyKind.ERROR):
             text, blocks = reply_blocks(reply, buttons=False)

@@ -307,3 +307,14 @@ async def test_item_20_a_replayed_slash_command_runs_once(world) -> None:
     await asyncio.sleep(1.0)
     assert len(slack.called("response_url")) == 1
     assert answer.body["text"]
+
+
+async def test_item_13_a_check_in_a_channel_the_bot_has_not_joined_still_answers(world) -> None:
+    """Issue 12, item 13: `not_in_channel` falls back to the command's response URL."""
+    slack, articles, sender = world
+    slack.faults["chat.postMessage"].append((200, {}, {"ok": False, "error": "not_in_channel"}))
+    respond = slack.base + "/respond/13"
+    await sender.command(f"check {articles.url('/a')}", user="U1", response_url=respond)
+    (answer,) = await slack.wait_for("response_url")
+    assert answer.body["response_type"] == "in_channel"
+    assert "Critics say" in str(answer.body["blocks"])
