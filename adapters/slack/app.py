@@ -29,6 +29,7 @@ from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings, Status
 # it copies the root's INFO, and logs whole request bodies (a badly signed one included).
 BOLT_LOG = logging.getLogger("sourcecheck.slack_bolt")
 # A channel the bot has not joined: a command's answer goes through its response URL instead.
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 NOT_A_MEMBER = frozenset({"not_in_channel", "channel_not_found"})
 BOLT_LOG.setLevel(logging.WARNING)
 log = logging.getLogger(__name__)
@@ -83,7 +84,14 @@ class SlackAdapter:
         if self.settings.slack_app_token:
             return []
         server = AsyncSlackAppServer(port=self.settings.port, path=EVENTS_PATH, app=self.app)
-        return [web.post(EVENTS_PATH, server.handle_post_requests)]
+
+        async def events(request: web.Request) -> web.StreamResponse:
+            """Refuse a request whose timestamp is not a number before Bolt reads it."""
+            if not request.headers.get(TIMESTAMP_HEADER, "").isdigit():
+                return web.Response(status=401, text="invalid request")
+            return await server.handle_post_requests(request)
+
+        return [web.post(EVENTS_PATH, events)]
 
     async def serve(self) -> None:
         """Run until cancelled: Socket Mode with an app token, else HTTP (`web_routes`)."""

@@ -1,6 +1,7 @@
 """The real bot process (`sourcecheck run`) in Slack HTTP mode against the local Slack."""
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -318,3 +319,12 @@ async def test_item_13_a_check_in_a_channel_the_bot_has_not_joined_still_answers
     (answer,) = await slack.wait_for("response_url")
     assert answer.body["response_type"] == "in_channel"
     assert "Critics say" in str(answer.body["blocks"])
+
+
+async def test_item_18_a_timestamp_that_is_not_a_number_is_refused(world) -> None:
+    """Issue 12, item 18: it gave a 500; it is a bad request, refused like a bad signature."""
+    slack, _, sender = world
+    body = json.dumps({"type": "event_callback", "event": message_event("hi", "5.1")})
+    status = await sender.post(body, "application/json", {"X-Slack-Request-Timestamp": "soon"})
+    assert status == 401
+    assert slack.called("chat.postMessage") == []
