@@ -252,22 +252,24 @@ async def test_replies_in_one_channel_are_paced_and_failures_do_not_stop_the_bot
     assert calls[2].at - calls[1].at >= 0.9
 
 
-async def test_the_message_shortcut_checks_the_chosen_message(world) -> None:
-    slack, articles, sender = world
-    shortcut = {
+def message_shortcut(text: str, ts: str, respond: str) -> dict:
+    """The "Check sources" message shortcut on a message, as Slack sends it."""
+    return {
         "type": "message_action",
         "callback_id": "check_sources",
         "user": {"id": "U3"},
         "channel": {"id": "C1"},
-        "message": {
-            "type": "message",
-            "user": "U1",
-            "ts": "900.1",
-            "text": f"old news <{articles.url('/a')}>",
-        },
-        "response_url": slack.base + "/respond/9",
+        "message": {"type": "message", "user": "U1", "ts": ts, "text": text},
+        "response_url": respond,
     }
-    assert await sender.interaction(shortcut) == 200
+
+
+async def test_the_message_shortcut_checks_the_chosen_message(world) -> None:
+    slack, articles, sender = world
+    text = f"old news <{articles.url('/a')}>"
+    assert (
+        await sender.interaction(message_shortcut(text, "900.1", slack.base + "/respond/9")) == 200
+    )
     (post,) = await slack.wait_for("chat.postMessage")
     assert post.body["thread_ts"] == "900.1" and "Critics say" in str(post.body["blocks"])
 
@@ -276,20 +278,10 @@ async def test_item_12_the_shortcut_reads_the_message_as_slack_encodes_it(world)
     """Issue 12, item 12: `&amp;` and `<url|label>` are decoded before the link is fetched."""
     slack, articles, sender = world
     link = articles.url("/a") + "?a=1&b=2"
-    shortcut = {
-        "type": "message_action",
-        "callback_id": "check_sources",
-        "user": {"id": "U3"},
-        "channel": {"id": "C1"},
-        "message": {
-            "type": "message",
-            "user": "U1",
-            "ts": "901.1",
-            "text": f"read <{link.replace('&', '&amp;')}|this>",
-        },
-        "response_url": slack.base + "/respond/9",
-    }
-    assert await sender.interaction(shortcut) == 200
+    text = f"read <{link.replace('&', '&amp;')}|this>"
+    assert (
+        await sender.interaction(message_shortcut(text, "901.1", slack.base + "/respond/9")) == 200
+    )
     (post,) = await slack.wait_for("chat.postMessage")
     assert "Critics say" in str(post.body["blocks"])
     assert articles.queries["/a"] == ["a=1&b=2"]

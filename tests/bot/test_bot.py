@@ -1,7 +1,6 @@
 """The bot core through the test adapter: real store, real worker pool, articles on 127.0.0.1."""
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -14,15 +13,6 @@ from tests.fakes.chat import TestAdapter
 PAGE = (SEEDS / "001_city_budget.html").read_bytes()
 OTHER = (SEEDS / "002_health_claims.html").read_bytes()
 PASTED = (SEEDS / "000_942a618684aacc33.txt").read_text()
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        fetch_allow=("127.0.0.1",),
-        db_url=f"sqlite:///{tmp_path / 'bot.db'}",
-        fetch_timeout=5.0,
-    )
 
 
 @pytest.fixture

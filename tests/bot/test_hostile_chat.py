@@ -2,7 +2,6 @@
 of the issue it holds to. Real store, real worker pool, pages on 127.0.0.1 only."""
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -13,15 +12,6 @@ from tests.fakes.article_server import ArticleServer
 from tests.fakes.chat import TestAdapter
 
 PAGE = (SEEDS / "001_city_budget.html").read_bytes()
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        fetch_allow=("127.0.0.1",),
-        db_url=f"sqlite:///{tmp_path / 'bot.db'}",
-        fetch_timeout=5.0,
-    )
 
 
 @pytest.fixture
