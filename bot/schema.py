@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     insert,
     select,
+    text,
     update,
 )
 
@@ -140,23 +141,40 @@ def _create_version_1(connection: Connection) -> None:
         table.create(connection)
 
 
+def _pending_columns() -> list[Column]:
+    return [
+        Column("platform", String(32), primary_key=True),
+        Column("key", String(KEY * 2), primary_key=True),
+        Column("run", String(32), nullable=False),
+        Column("message", Text, nullable=False),
+        Column("at", Float, nullable=False, index=True),
+    ]
+
+
 pending = Table(
     "pending",
     metadata,
-    Column("platform", String(32), primary_key=True),
-    Column("key", String(KEY * 2), primary_key=True),
-    Column("run", String(32), nullable=False),
-    Column("message", Text, nullable=False),
-    Column("at", Float, nullable=False, index=True),
+    *_pending_columns(),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
 )
 
 
 def _create_version_2(connection: Connection) -> None:
-    """Version 2: messages claimed but not yet answered, so a restart can finish them."""
-    pending.create(connection)
+    """Version 2: messages claimed but not yet answered, so a restart can finish them (the
+    table as version 2 had it)."""
+    Table("pending", MetaData(), *_pending_columns()).create(connection)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_version_1, _create_version_2]
+def _create_version_3(connection: Connection) -> None:
+    """Version 3: how many runs tried a held message, so a poison message is given up."""
+    connection.execute(text("ALTER TABLE pending ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _create_version_1,
+    _create_version_2,
+    _create_version_3,
+]
 
 
 def migrate(connection: Connection) -> int:

@@ -5,6 +5,7 @@ the latest version on open. Every method is one short transaction.
 """
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -43,6 +44,8 @@ from bot.schema import (
 )
 
 DAY = 86_400.0
+MAX_ATTEMPTS = 3
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,24 +236,45 @@ class Store:
 
     def hold(self, platform: str, key: str, run: str, message: str) -> None:
         """Keep a claimed message (as JSON, without its text) until it is finished or
-        released, so a run that takes over after a crash can answer it."""
+        released, so a run that takes over after a crash can answer it. A message held
+        again keeps the count of runs that tried it."""
+        where = _keyed(pending, platform, [key])
         with self.engine.begin() as connection:
-            connection.execute(delete(pending).where(_keyed(pending, platform, [key])))
-            connection.execute(
-                insert(pending).values(
-                    platform=platform, key=key, run=run, message=message, at=self.clock()
+            held = connection.execute(update(pending).where(where).values(run=run, message=message))
+            if not held.rowcount:
+                connection.execute(
+                    insert(pending).values(
+                        platform=platform, key=key, run=run, message=message, at=self.clock()
+                    )
                 )
-            )
 
-    def unfinished(self, platform: str, run: str) -> list[str]:
-        """Held messages of earlier runs (oldest first)."""
-        with self.engine.connect() as connection:
+    def unfinished(self, platform: str, run: str, attempts: int = MAX_ATTEMPTS) -> list[str]:
+        """Held messages of earlier runs (oldest first), each counted as tried once more; one
+        that `attempts` runs have tried already is given up (finished, logged by key only),
+        so a message that kills the bot cannot do so on every start."""
+        with self.engine.begin() as connection:
             rows = connection.execute(
-                select(pending.c.message)
+                select(pending.c.key, pending.c.message, pending.c.attempts)
                 .where(pending.c.platform == platform, pending.c.run != run)
                 .order_by(pending.c.at)
-            )
-            return [row.message for row in rows]
+            ).all()
+            given_up = [row.key for row in rows if row.attempts >= attempts]
+            if given_up:
+                connection.execute(delete(pending).where(_keyed(pending, platform, given_up)))
+                connection.execute(
+                    update(seen).where(_keyed(seen, platform, given_up)).values(done=True)
+                )
+                log.warning(
+                    "message.given_up", extra={"platform": platform, "count": len(given_up)}
+                )
+            tried = [row.key for row in rows if row.attempts < attempts]
+            if tried:
+                connection.execute(
+                    update(pending)
+                    .where(_keyed(pending, platform, tried))
+                    .values(attempts=pending.c.attempts + 1)
+                )
+        return [row.message for row in rows if row.attempts < attempts]
 
     # Replies
 

@@ -101,3 +101,36 @@ def test_item_3_long_links_and_hosts_fit_their_columns(any_store: Store) -> None
     host = ".".join(["a" * 60] * 4) + ".example"
     any_store.count_analysis("p", "W1", host, 3, 1, False)
     assert any_store.usage("p", "W1", 1).analysed == 1
+
+
+def test_item_1_a_poison_message_is_given_up_after_three_runs(any_store: Store) -> None:
+    """Issue 12, item 1: a held message that every run fails on is not retried forever."""
+    key = "msg:W1:C1:M1"
+    assert any_store.claim("p", [key], "run-0")
+    any_store.hold("p", key, "run-0", '{"held": 1}')
+    for run in ("run-1", "run-2", "run-3"):
+        assert any_store.unfinished("p", run) == ['{"held": 1}']
+        assert any_store.claim("p", [key], run)
+        any_store.hold("p", key, run, '{"held": 1}')
+    assert any_store.unfinished("p", "run-4") == []
+    assert not any_store.claim("p", [key], "run-5")
+
+
+def test_a_version_2_database_is_migrated_keeping_its_held_messages(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        schema_version.create(connection)
+        connection.execute(schema_version.insert().values(version=2))
+        MIGRATIONS[0](connection)
+        MIGRATIONS[1](connection)
+        connection.execute(
+            text(
+                "INSERT INTO pending (platform, key, run, message, at) "
+                "VALUES ('p', 'msg:1', 'old-run', '{}', 1.0)"
+            )
+        )
+    engine.dispose()
+    store = Store.open(url)
+    assert store.version == len(MIGRATIONS) == 3
+    assert store.unfinished("p", "new-run") == ["{}"]
