@@ -6,7 +6,7 @@ from spacy.tokens import Span
 
 from analysis.attribution import Attribution
 from analysis.features import Surroundings
-from analysis.report import Kind
+from analysis.report import Kind, Source, SourceKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,9 @@ class Evidence:
         return any(cue.startswith("vague:") for cue in self.found.cues)
 
     @property
-    def names_source(self) -> bool:
-        """Whether the sentence itself names a source (not a vague one, not a quotation it
+    def named_sources(self) -> tuple[Source, ...]:
+        """The sources the sentence names itself (not vague ones, not a quotation it
         continues): below `medium`, such a sentence is sourced, never flagged."""
-        return any(source.kind not in ("vague", "quote") for source in self.found.sources)
+        return tuple(
+            s for s in self.found.sources if s.kind not in (SourceKind.VAGUE, SourceKind.QUOTE)
+        )

@@ -97,7 +97,7 @@ def _carried(items: list[Evidence], i: int) -> tuple[Source, ...]:
     following = items[i + 1] if i + 1 < len(items) else None
     ahead: tuple[Source, ...] = ()
     if following is not None and following.paragraph == item.paragraph:
-        ahead = _named(following.found.sources)[:1]
+        ahead = following.named_sources[:1]
     continuing = tuple(s for s in item.found.sources if s.kind is SourceKind.QUOTE)
     if continuing:
         return continuing[:1]
@@ -152,16 +152,12 @@ def is_flaggable(item: Evidence, probability: float, points: dict[str, float]) -
     labelled texts have no links to learn from) or "according to" a named source (the
     guidelines' own example of a sourced sentence), unless a vague source is there too."""
     found = item.found
+    named = bool(item.named_sources)
     cited = any(s.kind is SourceKind.LINK for s in found.sources) or "according to" in found.cues
-    if cited and item.names_source and found.status is not Status.VAGUE:
+    if cited and named and found.status is not Status.VAGUE:
         return False
-    floor = points[Sensitivity.MEDIUM] if item.names_source else points[Sensitivity.HIGH]
+    floor = points[Sensitivity.MEDIUM] if named else points[Sensitivity.HIGH]
     return probability >= floor
-
-
-def _named(sources: list[Source]) -> tuple[Source, ...]:
-    """The sources a sentence names itself (not vague ones, not a quotation it continues)."""
-    return tuple(s for s in sources if s.kind not in (SourceKind.VAGUE, SourceKind.QUOTE))
 
 
 def _attributed(kind: Kind, status: Status, model_says: bool) -> bool:
@@ -177,7 +173,7 @@ def _decision(
     """Kind, status and sources that agree with each other and with the flag decision."""
     found = item.found
     vague = tuple(s for s in found.sources if s.kind is SourceKind.VAGUE)
-    named = _named(found.sources)
+    named = item.named_sources
     if flaggable:
         if found.status is Status.VAGUE and vague:
             return Kind.CLAIM, Status.VAGUE, vague

@@ -32,7 +32,7 @@ from crossval import (
     training_rows,
     vague_rows,
 )
-from flagdata import read_labelled
+from flagdata import best_match, read_labelled, words
 from train import (
     CLAIMBUSTER_C,
     POSITIVE_ATTRIBUTION,
@@ -233,13 +233,10 @@ def evaluate_learned(eval_dir: Path) -> list[tuple[str, str]]:
 
 
 def _match_sentence(report: Report, text: str):
-    want = Counter(_words(text))
-    best, best_overlap = None, 0
-    for sentence in report.sentences:
-        overlap = sum((want & Counter(_words(sentence.text))).values())
-        if overlap > best_overlap:
-            best, best_overlap = sentence, overlap
-    return best if best_overlap * 2 >= max(1, sum(want.values())) else None
+    """The report sentence the scorer would match to `text` (`flagdata.best_match`)."""
+    ours = [Counter(words(sentence.text)) for sentence in report.sentences]
+    index = best_match(words(text), ours)
+    return report.sentences[index] if index is not None else None
 
 
 def _source_overlap(gold_sources: set[str], sentence) -> bool:

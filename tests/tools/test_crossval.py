@@ -28,7 +28,7 @@ def article(name: str, dataset: str, labels: str) -> LabelledArticle:
     made.evidence = [
         SimpleNamespace(
             vague_cue=False,
-            names_source=False,
+            named_sources=(),
             found=SimpleNamespace(sources=[], cues=[], status=None),
         )
         for _ in labels
