@@ -1,7 +1,13 @@
-"""Logging set-up for the composition root: key=value lines on stderr, no secrets, no bodies."""
+"""Logging set-up for the composition root: logfmt lines on stderr, no secrets, no bodies.
+
+Every event is one line of `key=value` pairs (logfmt): `time`, `level`, `logger`, `event`,
+then the record's `extra` fields, then `exc` for a traceback. A value with a space, `=` or
+`"` is quoted; line breaks and backslashes are escaped, so no text can forge a line.
+"""
 
 import logging
 import sys
+import time
 
 QUIET_LOGGERS = (
     "httpx",
@@ -19,23 +25,37 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 
 
 class KeyValueFormatter(logging.Formatter):
-    """`time level logger event key=value ...` from a record and its `extra` fields."""
+    """One logfmt line from a record and its `extra` fields; times in UTC, ISO 8601."""
+
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
 
     def format(self, record: logging.LogRecord) -> str:
         """Render one record."""
-        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
-        pairs = " ".join(f"{k}={v!r}" if " " in str(v) else f"{k}={v}" for k, v in fields.items())
-        line = f"{self.formatTime(record)} {record.levelname} {record.name} {record.getMessage()}"
-        if pairs:
-            line += f" {pairs}"
-        line = one_line(line)
+        fields: dict[str, object] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        fields |= {k: v for k, v in vars(record).items() if k not in _STANDARD}
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
-        return line
+            fields["exc"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            fields["stack"] = record.stack_info
+        return " ".join(f"{key}={_value(value)}" for key, value in fields.items())
 
 
-def one_line(text: str) -> str:
-    """A log line that stays one line: line breaks escaped, so no text can forge a line."""
+def _value(value: object) -> str:
+    text = _one_line(str(value))
+    if text and not any(c in text for c in ' ="'):
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _one_line(text: str) -> str:
+    """Text that stays on one line: backslashes and line breaks escaped."""
     return text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n")
 
 

@@ -21,6 +21,7 @@ from analysis.components.lexicon import (
     VAGUE_ADVERBS,
     VAGUE_SOURCE_NOUNS,
 )
+from analysis.docindex import index_of
 from analysis.features import quote_open_after
 from analysis.report import Source, SourceKind, Status
 
@@ -57,6 +58,33 @@ class Attribution:
             self.status = status
 
 
+@dataclass(frozen=True, slots=True)
+class SentenceFacts:
+    """What the checks that look at a token's whole sentence need, read once per sentence."""
+
+    span: Span
+    has_quote: bool
+    last: Token
+    last_word: int
+    dateline_dash: int | None
+
+
+def _read_sentence(sentence: Span) -> SentenceFacts:
+    last = sentence[-1] if sentence[-1].text != "\n" or len(sentence) < 2 else sentence[-2]
+    words = [t.i for t in sentence if not t.is_punct and not t.is_space]
+    opening = sentence[: min(len(sentence), DATELINE_TOKENS)]
+    dash = next((t.i for t in opening if t.text in DASHES), None)
+    first = sentence[0]
+    dateline = dash if first.is_alpha and first.is_upper else None
+    return SentenceFacts(
+        span=sentence,
+        has_quote=any(q in sentence.text for q in STARTING_QUOTES),
+        last=last,
+        last_word=words[-1] if words else sentence.start,
+        dateline_dash=dateline,
+    )
+
+
 @dataclass(slots=True)
 class Context:
     """What earlier sentences of the article tell later ones."""
@@ -68,6 +96,7 @@ class Context:
     quote_open: bool = False
     quote_speaker: str | None = None
     block_speaker: str | None = None
+    sentences: dict[int, SentenceFacts] = field(default_factory=dict)
 
     def start_paragraph(self, index: int, *, quote: bool, previous_text: str) -> None:
         """Reset what does not carry over a paragraph break."""
@@ -97,7 +126,7 @@ def attribute(sentence: Span, links: list[str], context: Context) -> Attribution
 def _verbal_attribution(sentence: Span, context: Context, found: Attribution) -> None:
     """Reporting verbs: a named source counts in the main clause, a vague one anywhere."""
     for verb in sentence:
-        if verb.pos_ not in ("VERB", "AUX") or not _attributes(verb):
+        if verb.pos_ not in ("VERB", "AUX") or not _attributes(verb, _facts(verb, context)):
             continue
         main = _is_main(verb)
         for subject in _sources_of(verb):
@@ -121,19 +150,28 @@ def _is_main(verb: Token) -> bool:
     return verb.dep_ == "ccomp" and head.dep_ == "ROOT" and head.lemma_.lower() in REPORTING_VERBS
 
 
-def _attributes(verb: Token) -> bool:
+def _facts(token: Token, context: Context) -> SentenceFacts:
+    """The facts of `token`'s sentence, read once per sentence and kept in `context`."""
+    sentence = index_of(token.doc).sentence_of(token)
+    facts = context.sentences.get(sentence.start)
+    if facts is None:
+        facts = context.sentences[sentence.start] = _read_sentence(sentence)
+    return facts
+
+
+def _attributes(verb: Token, facts: SentenceFacts) -> bool:
     """A verb that reports speech or belief, used as such (with a clause, a quote, inverted,
     as an "as X reports" aside, or before a colon), and not negated."""
     if any(child.dep_ == "neg" for child in verb.children):
         return False
-    if verb.lemma_.lower() in REPORTING_VERBS and (_as_aside(verb) or _before_colon(verb)):
+    if verb.lemma_.lower() in REPORTING_VERBS and (_as_aside(verb) or _before_colon(verb, facts)):
         return True
     clauses = [child for child in verb.children if child.dep_ in CLAUSE_DEPS]
     clause = bool(clauses)
     if verb.lemma_.lower() not in REPORTING_VERBS | SPEECH_ACT_VERBS:
         that = any(t.dep_ == "mark" and t.lower_ == "that" for c in clauses for t in c.children)
         return that and verb.lemma_ != "be"
-    if clause or _has_quote(verb.sent) or _inverted(verb):
+    if clause or facts.has_quote or _inverted(verb, facts):
         return True
     if any(child.dep_ == "prep" and child.lower_ == "as" for child in verb.children):
         return True
@@ -150,10 +188,9 @@ def _as_aside(verb: Token) -> bool:
     )
 
 
-def _before_colon(verb: Token) -> bool:
+def _before_colon(verb: Token, facts: SentenceFacts) -> bool:
     """ "She told news.com.au:": the verb's phrase ends the sentence on a colon."""
-    last = verb.sent[-1] if verb.sent[-1].text != "\n" else verb.sent[-2]
-    return last.text == ":" and verb.i < last.i
+    return facts.last.text == ":" and verb.i < facts.last.i
 
 
 def _has_own_subject(verb: Token) -> bool:
@@ -168,12 +205,12 @@ def _governing_verb(verb: Token) -> Token:
     return head
 
 
-def _inverted(verb: Token) -> bool:
+def _inverted(verb: Token, facts: SentenceFacts) -> bool:
     """ ", said X" or ", reported the Harbour Gazette." (often parsed as an object)."""
     if any(c.dep_ == "nsubj" and c.i > verb.i for c in verb.children):
         return True
-    after_comma = verb.i > verb.sent.start and verb.doc[verb.i - 1].text == ","
-    last = max(t.i for t in verb.sent if not t.is_punct and not t.is_space)
+    after_comma = verb.i > facts.span.start and verb.doc[verb.i - 1].text == ","
+    last = facts.last_word
     return (
         after_comma
         and not _has_own_subject(verb)
@@ -181,10 +218,6 @@ def _inverted(verb: Token) -> bool:
             c.pos_ == "PROPN" and c.i > verb.i and c.right_edge.i == last for c in verb.children
         )
     )
-
-
-def _has_quote(sentence: Span) -> bool:
-    return any(q in sentence.text for q in STARTING_QUOTES)
 
 
 def _sources_of(verb: Token) -> list[Token]:
@@ -260,7 +293,7 @@ def _according_to(sentence: Span, context: Context, found: Attribution) -> None:
 def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status, Source] | None:
     """Name the source a noun phrase stands for, or say it is vague; None if no source."""
     lower = head.lower_
-    if _in_dateline(head):
+    if _in_dateline(head, _facts(head, context)):
         return None
     if head.pos_ == "PRON":
         if lower in THIRD_PERSON:
@@ -311,13 +344,9 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
     return None
 
 
-def _in_dateline(token: Token) -> bool:
+def _in_dateline(token: Token, facts: SentenceFacts) -> bool:
     """Whether `token` stands in a dateline ("SELMA, Ala. — ...") before the sentence's dash."""
-    sentence = token.sent
-    opening = sentence[: min(len(sentence), DATELINE_TOKENS)]
-    dash = next((t for t in opening if t.text in DASHES), None)
-    first = sentence[0]
-    return dash is not None and token.i < dash.i and first.is_alpha and first.is_upper
+    return facts.dateline_dash is not None and token.i < facts.dateline_dash
 
 
 def _vague_cues(sentence: Span, found: Attribution) -> None:
@@ -424,14 +453,14 @@ def _named_apposition(head: Token) -> Span | None:
 
 
 def _entity_overlapping(phrase: Span) -> Span | None:
-    for entity in phrase.doc.ents:
-        if phrase.start <= entity.start < phrase.end and entity.label_ in SOURCE_LABELS:
+    for entity in index_of(phrase.doc).entities_from(phrase):
+        if entity.label_ in SOURCE_LABELS:
             return entity
     return None
 
 
 def _entity_in(phrase: Span) -> Span | None:
-    entities = [e for e in phrase.doc.ents if e.start >= phrase.start and e.end <= phrase.end]
+    entities = index_of(phrase.doc).entities_in(phrase)
     ranked = sorted(entities, key=lambda e: (e.label_ not in SOURCE_LABELS, -len(e)))
     return ranked[0] if ranked else None
 

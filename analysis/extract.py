@@ -19,6 +19,8 @@ BLOCK_TAGS = frozenset({"p", "head", "item", "cell", "quote", "code", "list", "t
 LEAF_BLOCKS = frozenset({"p", "head", "item", "cell", "quote", "code"})
 _SPACE = re.compile(r"\s+")
 _PARAGRAPH_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s")
+MAX_BODY_CHARS = 100_000  # longer articles are read this far (the README says so)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +53,7 @@ class Article:
     body: str
     paragraphs: tuple[Paragraph, ...]
     links: tuple[Link, ...] = ()
+    truncated: bool = False
 
     def paragraph_texts(self) -> list[str]:
         """The text of each paragraph, in order."""
@@ -60,14 +63,25 @@ class Article:
 class _BodyBuilder:
     """Joins paragraphs into one body string, tracking paragraph and link offsets."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_BODY_CHARS) -> None:
         self.parts: list[str] = []
         self.size = 0
         self.paragraphs: list[Paragraph] = []
         self.links: list[Link] = []
+        self.limit = limit
+        self.truncated = False
 
     def add(self, segments: list[tuple[str, str | None]], *, quote: bool = False) -> None:
+        """Append a paragraph; past `limit` characters the body ends (at a sentence end
+        where there is one) and `truncated` is set."""
+        if self.truncated:
+            return
         text, links = _join_segments(segments)
+        room = self.limit - self.size - 2
+        if len(text) > room:
+            self.truncated = True
+            text = _cut(text, room, whole_sentences=bool(self.parts))
+            links = [(a, min(b, len(text)), u) for a, b, u in links if a < len(text)]
         if not text:
             return
         if self.parts:
@@ -101,6 +115,18 @@ class _BodyBuilder:
             for k in self.links
             if k.start >= shift
         ]
+
+
+def _cut(text: str, room: int, *, whole_sentences: bool) -> str:
+    """The start of `text` that fits in `room` characters, ending at the last sentence end
+    inside it; with no sentence end, nothing if `whole_sentences`, else up to a space."""
+    head = text[: max(room, 0) + 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    if ends:
+        return text[: ends[-1]].rstrip()
+    if whole_sentences or room <= 0:
+        return ""
+    return text[: head.rfind(" ") + 1 or room].rstrip()
 
 
 def _join_segments(
@@ -197,7 +223,11 @@ def _finish(builder: _BodyBuilder, **metadata: str | None) -> Article:
     if not body.strip():
         raise _no_article()
     return Article(
-        body=body, paragraphs=tuple(builder.paragraphs), links=tuple(builder.links), **metadata
+        body=body,
+        paragraphs=tuple(builder.paragraphs),
+        links=tuple(builder.links),
+        truncated=builder.truncated,
+        **metadata,
     )
 
 

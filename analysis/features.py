@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
+from analysis.docindex import index_of
+
 VERB_CHILD_DEPS = frozenset(
     {"nsubj", "nsubjpass", "ccomp", "xcomp", "dobj", "agent", "prep", "advcl", "parataxis"}
 )
@@ -63,7 +65,7 @@ def sentence_features(span: Span) -> dict[str, float]:
         features[f"t={token.tag_}"] = 1.0
     for left, right in zip(["<s>", *lowers], [*lowers, "</s>"], strict=True):
         features[f"b={left}_{right}"] = 1.0
-    for entity in span.ents:
+    for entity in index_of(span.doc).entities_in(span):
         features[f"e={entity.label_}"] = 1.0
     for token in words:
         if token.pos_ in ("VERB", "AUX"):

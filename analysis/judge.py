@@ -19,6 +19,7 @@ from analysis.components.lexicon import (
     PERSONAL_PRONOUNS,
     SWEEPING_WORDS,
 )
+from analysis.docindex import index_of
 from analysis.evidence import Evidence
 from analysis.extract import Article
 from analysis.features import QUOTE_MARKS, Surroundings
@@ -249,9 +250,10 @@ def _reasons(span: Span, status: Status, sources: tuple[Source, ...]) -> list[st
     if status is not Status.UNSOURCED:
         return []
     reasons = []
-    figures = [e.text for e in span.ents if e.label_ in ("MONEY", "PERCENT", "QUANTITY")]
+    entities = index_of(span.doc).entities_in(span)
+    figures = [e.text for e in entities if e.label_ in ("MONEY", "PERCENT", "QUANTITY")]
     figures = figures or [
-        e.text for e in span.ents if e.label_ == "CARDINAL" and any(c.isdigit() for c in e.text)
+        e.text for e in entities if e.label_ == "CARDINAL" and any(c.isdigit() for c in e.text)
     ]
     if figures:
         reasons.append(f"specific figure ({figures[0]}) with no source")
@@ -268,7 +270,7 @@ def _reasons(span: Span, status: Status, sources: tuple[Source, ...]) -> list[st
 def _subject_person(span: Span) -> str | None:
     """The person the sentence is about: a PERSON entity that is the main verb's subject."""
     subjects = [c for c in span.root.children if c.dep_ in ("nsubj", "nsubjpass")]
-    for entity in span.ents:
+    for entity in index_of(span.doc).entities_in(span):
         if entity.label_ == "PERSON" and any(entity.start <= s.i < entity.end for s in subjects):
             return entity.text
     return None

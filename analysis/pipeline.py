@@ -89,6 +89,7 @@ def report_articles(loaded: Iterable[LoadedArticle], options: AnalysisOptions) -
             site=article.site,
             author=article.author,
             date=article.date,
+            truncated=article.truncated,
             sensitivity=options.sensitivity,
             summary=tuple(summary),
             sentences=tuple(sentences),

@@ -2,6 +2,7 @@
 
 import textwrap
 
+from analysis.extract import MAX_BODY_CHARS
 from analysis.report import Report, Sentence
 
 MAX_QUOTE = 220
@@ -29,6 +30,8 @@ def render_text(report: Report, *, explain: bool = False, width: int = 100) -> s
         f"{stats.unsourced} with no source given, {stats.vague} with a vague source "
         f"(sensitivity {report.sensitivity})."
     )
+    if report.truncated:
+        lines.append(f"A very long article: only its first {MAX_BODY_CHARS:,} characters were read")
     if explain:
         lines += ["", "Every sentence:"]
         lines += [_explain_line(s) for s in report.sentences]

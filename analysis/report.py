@@ -184,6 +184,7 @@ class Report:
     site: str | None
     author: str | None = None
     date: str | None = None
+    truncated: bool = False
     language: str = "en"
     sensitivity: Sensitivity = Sensitivity.MEDIUM
     summary: tuple[str, ...] = ()
@@ -222,6 +223,7 @@ class Report:
             "site": self.site,
             "author": self.author,
             "date": self.date,
+            "truncated": self.truncated,
             "language": self.language,
             "sensitivity": str(self.sensitivity),
             "summary": list(self.summary),
@@ -243,6 +245,7 @@ class Report:
             site=data.get("site"),
             author=data.get("author"),
             date=data.get("date"),
+            truncated=bool(data.get("truncated", False)),
             language=data.get("language", "en"),
             sensitivity=Sensitivity(data.get("sensitivity", "medium")),
             summary=tuple(data.get("summary", ())),

@@ -36,7 +36,9 @@ __all__ = [
 def build_bot(settings: Settings) -> Bot:
     """The bot for `settings`: its store (migrated) and its worker pool."""
     store = Store.open(settings.db_url)
-    pool = AnalysisPool(settings.workers, settings.queue_size, settings.spacy_model)
+    pool = AnalysisPool(
+        settings.workers, settings.queue_size, settings.spacy_model, settings.analysis_time_limit
+    )
     bot = Bot(settings, store, pool)
     bot.purge()
     return bot

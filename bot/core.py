@@ -2,6 +2,7 @@
 `Incoming`, call the bot, post the `Reply` it returns, and tell it what they posted."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -9,10 +10,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, replace
 
-from analysis import AnalysisError, ErrorCode, Report, render_text
+from analysis import AnalysisError, ErrorCode, Report, Sensitivity, render_text
 from bot import metrics
 from bot.commands import Command, CommandError, Commands, parse
 from bot.health import Health
+from bot.limits import RateLimits, Verdict
 from bot.links import domain_matches, domain_of, find_links, word_count
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
 from bot.schema import KEY
@@ -24,7 +26,12 @@ log = logging.getLogger(__name__)
 
 BUSY = (
     "I'm busy with other articles right now, so I couldn't check this one. "
-    "Please try again in a minute, or use `/sourcecheck check <link>`."
+    "Please try again in a few minutes, or use `/sourcecheck check <link>`."
+)
+BACKLOG_WAIT = 300.0  # seconds a message may wait for room in the pool
+SLOW_DOWN = (
+    "You're sending links faster than I can check them, so I've skipped some. "
+    "Please wait a minute before sharing more."
 )
 PASTED = "pasted text"
 
@@ -47,6 +54,9 @@ class Bot:
         self.run_id = uuid.uuid4().hex
         self._in_flight: dict[str, asyncio.Future[Report]] = {}
         self.health = Health()
+        self.limits = RateLimits.per_minute(settings.member_rate, settings.channel_rate, clock)
+        self._room = asyncio.Condition()
+        self._waiting = 0
 
     # Messages
 
@@ -54,16 +64,21 @@ class Bot:
         """The reply a message deserves, or None. The caller posts it and then calls
         `delivered()` (or `undelivered()` if posting failed)."""
         metrics.EVENTS.labels(message.platform).inc()
-        targets = self._targets(message)
+        targets = await asyncio.to_thread(self._targets, message)
         if not targets:
             return None
-        if not self.store.claim(message.platform, _keys(message), self.run_id):
+        keys = _keys(message)
+        if not await asyncio.to_thread(self.store.claim, message.platform, keys, self.run_id):
             log.info("message.duplicate", extra={"platform": message.platform})
             metrics.DUPLICATES.labels(message.platform).inc()
             return None
+        verdict = self._rate(message)
+        if verdict is not Verdict.ALLOW:
+            await asyncio.to_thread(self.store.finish, message.platform, keys)
+            return _slow_down() if verdict is Verdict.WARN else None
         if not any(map(_is_text, targets)):
-            held = replace(message, text="", links=tuple(targets))
-            self.store.hold(message.platform, _keys(message)[0], self.run_id, _to_json(held))
+            held = _to_json(replace(message, text="", links=tuple(targets)))
+            await asyncio.to_thread(self.store.hold, message.platform, keys[0], self.run_id, held)
         return await self._answer(message, targets)
 
     def unfinished(self, platform: str) -> list[Incoming]:
@@ -166,8 +181,20 @@ class Bot:
                 ephemeral=True,
             )
         targets = [link for link in links if link not in denied] or [command.rest]
+        if self._rate(message) is not Verdict.ALLOW:
+            return replace(_slow_down(), kind=ReplyKind.COMMAND)
         reply = await self._answer(message, targets)
         return reply if self.speaks_in(message) else replace(reply, ephemeral=True)
+
+    def _rate(self, message: Incoming) -> Verdict:
+        """The rate limits' verdict on analysing one more message of its author's."""
+        verdict = self.limits.check(
+            message.platform, message.workspace, message.settings_channel, message.author
+        )
+        if verdict is not Verdict.ALLOW:
+            log.info("message.rate_limited", extra={"platform": message.platform})
+            metrics.RATE_LIMITED.labels(message.platform).inc()
+        return verdict
 
     def speaks_in(self, message: Incoming) -> bool:
         """Whether the bot may post publicly in the message's channel: not disabled, not
@@ -199,11 +226,11 @@ class Bot:
     async def _answer(self, message: Incoming, targets: list[str]) -> Reply:
         """Analyse the targets; only those not cached nor already being analysed take a
         place in the pool, so a burst of one popular link never makes the bot "busy"."""
-        places = len([t for t in targets if self._needs_analysis(t)])
-        if not self.pool.reserve(places):
+        places = await self._admit(targets)
+        if places is None:
             self.store.finish(message.platform, _keys(message))
             metrics.BUSY.inc()
-            return Reply(kind=ReplyKind.NOTICE, text=BUSY, ephemeral=False)
+            return Reply(kind=ReplyKind.NOTICE, text=BUSY, ephemeral=True)
         try:
             channel = self.store.channel(
                 message.platform, message.workspace, message.settings_channel
@@ -213,7 +240,41 @@ class Bot:
             )
         finally:
             self.pool.release(places)
-        return _reply(list(outcomes))
+            async with self._room:
+                self._room.notify(1)
+        return await asyncio.to_thread(_reply, list(outcomes))
+
+    async def _admit(self, targets: list[str]) -> int | None:
+        """Take a place in the pool for each target that needs analysing, or wait for room
+        while fewer than `backlog` messages wait, for at most BACKLOG_WAIT seconds. A
+        waiting message holds no page and no worker, and needs no place once another has
+        analysed its link. A release wakes the first in line, and each admitted message the
+        next, so a long line costs the loop little. The places taken, or None: busy."""
+        places = await asyncio.to_thread(self._places, targets)
+        if self.pool.reserve(places):
+            return places
+        if self._waiting >= self.settings.backlog:
+            return None
+        self._waiting += 1
+        deadline = time.monotonic() + BACKLOG_WAIT
+        try:
+            async with self._room:
+                while True:
+                    places = await asyncio.to_thread(self._places, targets)
+                    if self.pool.reserve(places):
+                        break
+                    if time.monotonic() >= deadline:
+                        return None
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._room.wait(), deadline - time.monotonic())
+                self._room.notify(1)  # there may be room for the next in line too
+            return places
+        finally:
+            self._waiting -= 1
+
+    def _places(self, targets: list[str]) -> int:
+        needed = len([t for t in targets if self._needs_analysis(t)])
+        return min(needed, self.pool.capacity)
 
     def _needs_analysis(self, target: str) -> bool:
         if _is_text(target):
@@ -236,9 +297,21 @@ class Bot:
             return Outcome(label, error=error)
         metrics.ANALYSES.labels("ok").inc()
         metrics.CACHE_HITS.inc(cached)
-        report = report.with_sensitivity(sensitivity)
+        report = await asyncio.to_thread(self._count, message, target, report, cached, sensitivity)
         metrics.FLAGS.inc(report.stats.flagged)
-        domain = "pasted text" if is_text else domain_of(target)
+        return Outcome(label, report=report)
+
+    def _count(
+        self,
+        message: Incoming,
+        target: str,
+        report: Report,
+        cached: bool,
+        sensitivity: Sensitivity,
+    ) -> Report:
+        """`report` flagged at the channel's sensitivity, counted in the usage statistics."""
+        report = report.with_sensitivity(sensitivity)
+        domain = PASTED if _is_text(target) else domain_of(target)
         self.store.count_analysis(
             message.platform,
             message.workspace,
@@ -247,14 +320,14 @@ class Bot:
             report.stats.flagged,
             cached,
         )
-        return Outcome(label, report=report)
+        return report
 
     async def _report(self, target: str, is_text: bool) -> tuple[Report, bool]:
         """A fresh or cached report; concurrent requests for one URL share one analysis."""
         options = self.settings.analysis_options()
         if is_text:
             return await self.pool.analyse(target, options, is_text=True), False
-        cached = self.cached_report(target)
+        cached = await asyncio.to_thread(self.cached_report, target)
         if cached is not None:
             return cached, True
         running = self._in_flight.get(target)
@@ -264,7 +337,7 @@ class Bot:
         self._in_flight[target] = future
         try:
             report = await self.pool.analyse(target, options, is_text=False)
-            self.store.cache_report(target, json.dumps(report.to_json()))
+            await asyncio.to_thread(self._cache, target, report)
             future.set_result(report)
             return report, False
         except Exception as error:  # every failure reaches the waiters: none waits forever
@@ -277,6 +350,9 @@ class Bot:
                 future.set_exception(_internal(asyncio.CancelledError()))
                 future.exception()
             del self._in_flight[target]
+
+    def _cache(self, url: str, report: Report) -> None:
+        self.store.cache_report(url, json.dumps(report.to_json()))
 
     def cached_report(self, url: str) -> Report | None:
         """The cached report for a (normalised) link, if still fresh."""
@@ -298,6 +374,11 @@ def _internal(error: BaseException) -> AnalysisError:
     return AnalysisError(
         ErrorCode.INTERNAL, "Something went wrong while checking this link, so it was skipped."
     )
+
+
+def _slow_down() -> Reply:
+    """The one quiet notice a member over a rate limit gets (only they see it)."""
+    return Reply(kind=ReplyKind.NOTICE, text=SLOW_DOWN, ephemeral=True)
 
 
 def _to_json(message: Incoming) -> str:

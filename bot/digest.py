@@ -5,10 +5,14 @@ the reply within a platform's limits and records what was left out, so the reply
 "and N more".
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from analysis import Report, Stats
+from analysis.extract import MAX_BODY_CHARS
 from analysis.render import shorten
+
+LONG_ARTICLE = f"a very long article: only its first {MAX_BODY_CHARS:,} characters were read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class Digest:
     sources: tuple[str, ...]
     stats: Stats
     sensitivity: str
+    truncated: bool = False
     omitted: int = 0
 
     @classmethod
@@ -50,7 +55,20 @@ class Digest:
             sources=tuple(s.name for s in report.named_sources()),
             stats=report.stats,
             sensitivity=str(report.sensitivity),
+            truncated=report.truncated,
         )
+
+    def footer(self, escape: Callable[[str], str]) -> str:
+        """The line under a reply: sources named, counts, sensitivity, and whether only the
+        start of a very long article was read; article text passes through `escape`."""
+        stats = self.stats
+        sources = escape(", ".join(self.sources)) or "none"
+        line = (
+            f"Sources named: {sources} · {stats.claims} claims, {stats.sourced} sourced, "
+            f"{stats.unsourced} no source given, {stats.vague} vague "
+            f"(sensitivity {self.sensitivity})"
+        )
+        return f"{line} · {LONG_ARTICLE}" if self.truncated else line
 
     def cut(self, max_flags: int, max_quote: int = 300) -> "Digest":
         """At most `max_flags` flags, each quote at most `max_quote` characters."""

@@ -18,6 +18,9 @@ CACHE_HITS = Counter("sourcecheck_cache_hits", "Reports served from the cache")
 FLAGS = Counter("sourcecheck_flags", "Assertions flagged in replies")
 ERRORS = Counter("sourcecheck_errors", "Targets that could not be analysed, by code", ["code"])
 BUSY = Counter("sourcecheck_busy", "Messages turned away because the pool was full")
+RATE_LIMITED = Counter(
+    "sourcecheck_rate_limited", "Messages skipped by a member or channel rate limit", ["platform"]
+)
 REPLY_SECONDS = Histogram(
     "sourcecheck_reply_seconds",
     "From receiving a message to its reply being posted",

@@ -1,20 +1,24 @@
 """The analysis worker pool: analysis runs in worker processes, never on the event loop.
 
-Each worker loads the spaCy model once, when it starts, and ends when the bot process
-ends, however it ends. The pool takes at most
-`workers + queue_size` analyses at a time; `reserve()` says no beyond that, so the bot can
-tell the user it is busy instead of queueing without bound.
+Each worker is a process of its own that loads the spaCy model once, then runs one analysis
+at a time. An analysis that overruns the time limit has its worker killed and replaced, so
+no page can hold a worker for long; a worker that dies is replaced too. Workers end when
+the bot process ends, however it ends. The pool takes at most `workers + queue_size`
+analyses at a time; `reserve()` says no beyond that, so the bot can tell the user it is busy
+instead of queueing without bound.
 """
 
 import asyncio
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from typing import Any
 
 from analysis import (
     AnalysisError,
@@ -31,16 +35,41 @@ from analysis.nlp import load_pipeline
 
 log = logging.getLogger(__name__)
 
+TIME_LIMIT = 30.0
+START_LIMIT = 180.0  # how long a new worker may take to load the model
+READY = "ready"
+OVERRAN = (
+    "Analysing this took longer than the {limit:g} seconds allowed, so it was stopped. "
+    "It may be unusually long or unusual text."
+)
+STOPPED = "The analysis stopped unexpectedly. Please try again."
+FAILED = "Something went wrong while analysing this. Please try again."
 
-def _warm(model: str | None) -> None:
-    _exit_with_parent()
+
+def _serve(conn: Connection, model: str | None, parent: int) -> None:
+    """A worker's life: load the model, say so, then run each job sent until the pipe
+    closes. Expected failures go back as AnalysisError; others by their type alone (their
+    text may hold article content)."""
+    _exit_with_parent(parent)
     load_pipeline(model)
+    conn.send(READY)
+    while True:
+        try:
+            function, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result: tuple[str, Any] = ("ok", function(*args))
+        except AnalysisError as error:
+            result = ("error", error)
+        except Exception as error:  # reported to the pool, which logs it
+            result = ("failed", type(error).__name__)
+        conn.send(result)
 
 
-def _exit_with_parent(interval: float = 1.0) -> None:
-    """End this worker when the bot process dies (even by kill -9), instead of lingering
-    with the model in memory: a daemon thread watches the parent's pid."""
-    parent = os.getppid()
+def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """End this worker when the bot process (`parent`) dies, even by kill -9, instead of
+    lingering with the model in memory: a daemon thread watches the parent's pid."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -60,23 +89,92 @@ def _analyse_page(
     return report_article(load_page(target, page, fetch_ms), options)
 
 
-class AnalysisPool:
-    """A bounded pool of analysis processes."""
+class _Worker:
+    """One worker process and the pipe to it."""
 
-    def __init__(self, workers: int, queue_size: int, model: str | None) -> None:
+    def __init__(self, model: str | None) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve,
+            args=(child, model, os.getpid()),
+            name="sourcecheck-worker",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id."""
+        return self.process.pid
+
+    def run(self, function: Callable[..., Report], args: tuple[Any, ...], limit: float) -> Report:
+        """Run one job, blocking this thread. Raises AnalysisError; TimeoutError when the
+        job overran `limit` seconds; EOFError when the worker died."""
+        if not self.ready:
+            if not self.conn.poll(START_LIMIT) or self.conn.recv() != READY:
+                raise EOFError("the worker did not start")
+            self.ready = True
+        self.conn.send((function, args))
+        if not self.conn.poll(limit):
+            raise TimeoutError
+        status, value = self.conn.recv()
+        if status == "error":
+            raise value
+        if status == "failed":
+            log.error("analysis.failed", extra={"error": value})
+            raise AnalysisError(ErrorCode.INTERNAL, FAILED)
+        return value
+
+    def kill(self) -> None:
+        """Stop the worker now."""
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class AnalysisPool:
+    """A bounded pool of analysis processes, each replaced when it overruns or dies."""
+
+    def __init__(
+        self, workers: int, queue_size: int, model: str | None, time_limit: float = TIME_LIMIT
+    ) -> None:
         self.workers = workers
         self.capacity = workers + queue_size
         self.model = model
+        self.time_limit = time_limit
         self.in_use = 0
-        self._executor = self._start()
+        self.replaced = 0
+        self._closed = False
+        self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        for _ in range(workers):
+            self._idle.put(self._start())
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="analysis")
 
-    def _start(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_warm,
-            initargs=(self.model,),
-        )
+    def _start(self) -> _Worker:
+        worker = _Worker(self.model)
+        with self._lock:
+            self._all.append(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.kill()
+        if self._closed:
+            return worker
+        with self._lock:
+            self._all.remove(worker)
+            self.replaced += 1
+        return self._start()
+
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the workers now running."""
+        with self._lock:
+            return [w.pid for w in self._all if w.pid is not None]
 
     def reserve(self, count: int) -> bool:
         """Take `count` places for analyses, or none if the pool is full."""
@@ -91,8 +189,8 @@ class AnalysisPool:
 
     async def analyse(self, target: str, options: AnalysisOptions, *, is_text: bool) -> Report:
         """Analyse a URL (or pasted text). The page is fetched here, on the event loop, so
-        slow sites never hold a worker; extraction and NLP run in a worker.
-        Raises AnalysisError."""
+        slow sites never hold a worker; extraction and NLP run in a worker, within the
+        pool's time limit. Raises AnalysisError."""
         if is_text:
             return await self._run(_analyse_text, target, options)
         started = time.perf_counter()
@@ -102,23 +200,31 @@ class AnalysisPool:
 
     async def _run(self, function: Callable[..., Report], *args: object) -> Report:
         loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, self._job, function, args)
+
+    def _job(self, function: Callable[..., Report], args: tuple[Any, ...]) -> Report:
+        """Run one job on an idle worker (in one of the pool's threads, one per worker)."""
+        worker = self._idle.get()
         try:
-            return await loop.run_in_executor(self._executor, function, *args)
-        except AnalysisError:
-            raise
-        except BrokenProcessPool:
-            log.error("worker.died; restarting the pool")
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._start()
-            raise AnalysisError(
-                ErrorCode.INTERNAL, "The analysis stopped unexpectedly. Please try again."
-            ) from None
-        except Exception:
-            log.exception("analysis.failed")
-            raise AnalysisError(
-                ErrorCode.INTERNAL, "Something went wrong while analysing this. Please try again."
-            ) from None
+            return worker.run(function, args, self.time_limit)
+        except TimeoutError:
+            log.warning("analysis.overran", extra={"limit_s": self.time_limit})
+            worker = self._replace(worker)
+            raise AnalysisError(ErrorCode.TIMEOUT, OVERRAN.format(limit=self.time_limit)) from None
+        except (EOFError, OSError):
+            log.error("worker.died; starting another")
+            worker = self._replace(worker)
+            raise AnalysisError(ErrorCode.INTERNAL, STOPPED) from None
+        finally:
+            self._idle.put(worker)
 
     def close(self) -> None:
-        """Stop the workers."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers; analyses still running fail (a held message is answered by
+        the next run)."""
+        self._closed = True
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            workers, self._all = self._all, []
+        for worker in workers:
+            worker.kill()
+        self._threads.shutdown(wait=True)

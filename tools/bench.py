@@ -2,7 +2,9 @@
 
 Prints articles/s and words/s, median and p95 per-article latency, time per stage, peak RSS,
 and the ratio of the whole analysis time to a bare `nlp.pipe` over the same texts with the
-same model (the floor any analysis on this model pays). Runs are repeated and medians given.
+same model (the floor any analysis on this model pays); then how the time per character of
+one long pasted text grows from 10,000 to 100,000 characters (the body's cap). Runs are
+repeated and medians given; peak RSS is read before the long texts.
 """
 
 import argparse
@@ -12,11 +14,13 @@ import statistics
 import time
 from pathlib import Path
 
-from analysis import AnalysisOptions, load_text
+from analysis import AnalysisOptions, load_text, report_article
 from analysis.judge import judge_article
 from analysis.nlp import OUR_COMPONENTS, load_pipeline
 from analysis.pipeline import PIPE_BATCH
 from analysis.summary import summarise
+
+LONG_TEXTS = (10_000, 100_000)
 
 
 def load_articles(shared: Path, count: int) -> list[str]:
@@ -87,6 +91,7 @@ def main() -> None:
     per_article_ms = _per_article_latency(nlp, loaded, options)
     full, floor = statistics.median(full_times), statistics.median(bare_times)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    scaling = _long_text_scaling(texts, options, args.repeat)
     print(
         f"articles: {len(texts)}  words: {words}  repeats: {args.repeat}  model: {nlp.meta['name']}"
     )
@@ -102,6 +107,11 @@ def main() -> None:
     print(f"bare nlp.pipe (median): {floor:.2f} s   whole analysis (median): {full:.2f} s")
     print(f"ratio whole analysis / bare nlp.pipe: {full / floor:.2f}")
     print(f"peak RSS: {rss_mb:.0f} MB")
+    print("long texts, whole analysis (median), ms per 1,000 characters:")
+    for characters, per_thousand in scaling.items():
+        print(f"  {characters:>7,} characters: {per_thousand:.1f}")
+    small, large = scaling.values()
+    print(f"  ratio {LONG_TEXTS[1]:,} / {LONG_TEXTS[0]:,} (1.0 is linear): {large / small:.2f}")
 
 
 def _per_article_latency(nlp, loaded, options) -> list[float]:
@@ -112,6 +122,21 @@ def _per_article_latency(nlp, loaded, options) -> list[float]:
         summarise(judge_article(doc, item.article, options.sensitivity), doc)
         latencies.append((time.perf_counter() - started) * 1000)
     return latencies
+
+
+def _long_text_scaling(texts: list[str], options, repeat: int) -> dict[int, float]:
+    """Time per 1,000 characters of one long pasted text at each of LONG_TEXTS' sizes."""
+    joined = "\n\n".join(texts)
+    scaling = {}
+    for characters in LONG_TEXTS:
+        item = load_text(joined[:characters])
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            report_article(item, options)
+            times.append(time.perf_counter() - started)
+        scaling[characters] = statistics.median(times) * 1000 / (characters / 1000)
+    return scaling
 
 
 def _percentile(values: list[float], percent: int) -> float:

@@ -2,21 +2,29 @@
 
 The local Slack of the tests answers a share of Web API calls with 429 (Retry-After 1) or
 500; articles are served on 127.0.0.1. Messages go to the bot as signed Events API
-callbacks spread over the run, each in one of many channels, each article linked by
-several messages in a row (a link going round); an event not acked within 3 s
-(or refused) is sent again with `X-Slack-Retry-Num`, as Slack does. With `--kill`, the bot
-is killed with SIGKILL halfway through the burst and started again on the same database.
+callbacks spread over the run, each from one of many members in one of many channels, each
+article linked by several messages in a row (a link going round); an event not acked within
+3 s (or refused) is sent again with `X-Slack-Retry-Num`, as Slack does. With `--kill`, the
+bot is killed with SIGKILL halfway through the burst and started again on the same database.
+
+A hostile share of the messages (`--hostile`, 10% by default) carries, in turn: a poison
+link (an invalid international name, redirects to `javascript:` or to port 99999, a 404, a
+PDF, garbage bytes, a gzip bomb), chat and page markup (`<!channel>`, `<@U…>`, disguised
+links, in the message and in the article), or a run-on page of 150,000 characters.
 
 Reports: acks (first attempt within 3 s, every message acked in the end), replies per
-message (exactly one), duplicates, lost, p50/p95 from first send to reply, peak RSS of the
-bot's processes (sampled), and the bot's own event-loop lag p99 from `/metrics`. Exits 1
-when a message got no reply or more than one.
+message (exactly one), duplicates, lost, markup that reached a reply live, whether the bot
+restarted on its own, p50/p95 from first send to reply, peak RSS of the bot's processes
+(sampled), and the bot's own event-loop lag p99 from `/metrics`. Exits 1 when a message got
+no reply or more than one, markup leaked, or the bot restarted.
 """
 
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
+import random
 import signal
 import statistics
 import sys
@@ -26,9 +34,9 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from aiohttp import ClientError, ClientSession
+from aiohttp import ClientError, ClientSession, web
 
-from tests.fakes.article_server import ArticleServer
+from tests.fakes.article_server import ArticleServer, gzip_bomb
 from tests.fakes.bot_process import bot_process, free_port
 from tests.fakes.slack import EventSender, FakeSlack, message_event
 from tools.bench import load_articles
@@ -37,6 +45,19 @@ SECRET = "load-signing-secret"
 ACK_WITHIN = 3.0
 RETRY_AFTER = 1.0
 RETRIES = 30
+RUN_ON_PAGES = 3
+RUN_ON_CHARACTERS = 150_000
+MARKUP = "<!channel> <!here> <@U0ADMIN> <!subteam^S1> <https://evil.example|slack.com/security>"
+POISON = (
+    "http://xn--zz/",
+    "/poison/js",
+    "/poison/port",
+    "/poison/404",
+    "/poison/pdf",
+    "/poison/garbage",
+    "/poison/bomb",
+)
+HOSTILE_KINDS = ("poison", "markup", "run-on")
 
 
 @dataclass
@@ -45,8 +66,10 @@ class Message:
 
     index: int
     channel: str
+    user: str
     ts: str
     link: str
+    kind: str = "article"
     first_sent: float = 0.0
     attempts: int = 0
     acked_at: float | None = None
@@ -84,7 +107,10 @@ def process_tree_rss(pid: int) -> int:
 async def send(sender: EventSender, message: Message) -> None:
     """Deliver one event as Slack does: again and again until it is acked within 3 s."""
     message.first_sent = time.monotonic()
-    event = message_event(f"have a look <{message.link}>", message.ts, channel=message.channel)
+    text = f"have a look <{message.link}>"
+    if message.kind == "markup":
+        text = f"{MARKUP} {text}"
+    event = message_event(text, message.ts, channel=message.channel, user=message.user)
     for attempt in range(RETRIES + 1):
         message.attempts += 1
         started = time.monotonic()
@@ -170,16 +196,57 @@ class BotUnderLoad:
 
 
 def plan(args: argparse.Namespace, server: ArticleServer, articles: int) -> list[Message]:
-    """The messages: spread over the channels, each article linked by several in a row."""
-    return [
-        Message(
-            index=i,
-            channel=f"C{i % args.channels:03d}",
-            ts=f"{1_700_000_000 + i}.{i:06d}",
-            link=server.url(f"/article/{i * articles // args.messages}"),
+    """The messages: spread over the channels and members, each article linked by several
+    in a row; every n-th message hostile, its kind in turn."""
+    every = round(1 / args.hostile) if args.hostile > 0 else 0
+    kinds = itertools.cycle(HOSTILE_KINDS)
+    poisons = itertools.cycle(POISON)
+    run_ons = itertools.cycle(range(RUN_ON_PAGES))
+    messages = []
+    for i in range(args.messages):
+        kind = next(kinds) if every and i % every == every // 2 else "article"
+        path = f"/article/{i * articles // args.messages}"
+        if kind == "poison":
+            path = next(poisons)
+        elif kind == "markup":
+            path = f"/markup/{i % RUN_ON_PAGES}"
+        elif kind == "run-on":
+            path = f"/run-on/{next(run_ons)}"
+        messages.append(
+            Message(
+                index=i,
+                channel=f"C{i % args.channels:03d}",
+                user=f"U{i % args.members:04d}",
+                ts=f"{1_700_000_000 + i}.{i:06d}",
+                link=path if path.startswith("http") else server.url(path),
+                kind=kind,
+            )
         )
-        for i in range(args.messages)
-    ]
+    return messages
+
+
+def serve_hostile_pages(server: ArticleServer, texts: list[str], seed: int) -> None:
+    """The poison, markup and run-on pages of the hostile mix."""
+    server.add_handler("/poison/js", _redirect("javascript:x"))
+    server.add_handler("/poison/port", _redirect("http://127.0.0.1:99999/"))
+    server.add_page("/poison/pdf", b"%PDF-1.7\n" + bytes(4096), "application/pdf")
+    garbage = random.Random(seed).randbytes(200_000)
+    server.add_page("/poison/garbage", garbage, "text/html")
+    server.add_page("/poison/bomb", gzip_bomb(1 << 28), "text/html", **{"Content-Encoding": "gzip"})
+    for number in range(RUN_ON_PAGES):
+        marked = [f"{MARKUP} {paragraph}" for paragraph in texts[number].split("\n\n")]
+        server.add_page(f"/markup/{number}", article_page("\n\n".join(marked)), "text/html")
+        run_on = "\n\n".join(texts[number:]) * (RUN_ON_CHARACTERS // 1000)
+        server.add_page(
+            f"/run-on/{number}", run_on[:RUN_ON_CHARACTERS].encode(), "text/plain; charset=utf-8"
+        )
+
+
+def _redirect(location: str):
+    async def handler(request) -> web.Response:
+        return web.Response(status=302, headers={"Location": location})
+
+    return handler
 
 
 async def burst(
@@ -220,6 +287,7 @@ async def run(args: argparse.Namespace) -> int:
         for number, text in enumerate(texts):
             page = article_page(text)
             server.add_page(f"/article/{number}", page, "text/html", delay=args.page_delay)
+        serve_hostile_pages(server, texts, args.seed)
         port = free_port()
         settings = slack.http_mode(port, SECRET) | {
             "SOURCECHECK_DB_URL": f"sqlite:///{folder / 'bot.db'}",
@@ -236,7 +304,9 @@ async def run(args: argparse.Namespace) -> int:
         replies = await _wait_for_replies(slack, messages, args.drain)
         lag = await loop_lag(port)
         bot.stop()
-        return report(args, messages, replies, bot.peak_rss, lag, kill, slack)
+        assert bot.process is not None
+        restarted = bot.process.returncode is not None or bot.runs != (2 if args.kill else 1)
+        return report(args, messages, replies, bot.peak_rss, lag, kill, slack, restarted)
 
 
 async def _wait_for_replies(
@@ -262,6 +332,24 @@ def _replies(slack: FakeSlack) -> dict[str, list[float]]:
     return found
 
 
+def _live_markup(slack: FakeSlack) -> int:
+    """Replies whose text or mrkdwn could ping, mention or link (any `<` or `>` at all)."""
+    leaks = 0
+    for call in slack.called("chat.postMessage") + slack.called("chat.postEphemeral"):
+        texts = [call.body.get("text") or "", *_mrkdwn(call.body.get("blocks"))]
+        leaks += any("<" in text or ">" in text for text in texts)
+    return leaks
+
+
+def _mrkdwn(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node.get("text", "")] if node.get("type") == "mrkdwn" else []
+        return own + [text for value in node.values() for text in _mrkdwn(value)]
+    if isinstance(node, list):
+        return [text for item in node for text in _mrkdwn(item)]
+    return []
+
+
 def _ack_delay(message: Message) -> float:
     """Seconds from the first send to the ack (infinite if never acked)."""
     return message.acked_at - message.first_sent if message.acked_at else float("inf")
@@ -275,8 +363,10 @@ def report(
     lag: dict[str, float],
     kill: tuple[float, int] | None,
     slack: FakeSlack,
+    restarted: bool,
 ) -> int:
-    """Print the figures; 0 when every message got exactly one reply."""
+    """Print the figures; 0 when every message got exactly one reply, no markup leaked and
+    the bot never restarted on its own."""
     first_try = sum(1 for m in messages if m.attempts == 1 and m.ack_seconds[0] <= ACK_WITHIN)
     acked = sum(1 for m in messages if m.acked_at is not None)
     acks_in_time = sum(1 for m in messages if m.ack_seconds and m.ack_seconds[-1] <= ACK_WITHIN)
@@ -305,6 +395,18 @@ def report(
         f"{sum(m.refused for m in messages)}"
     )
     print(f"replies: exactly one for {one}/{len(messages)}; duplicates {duplicates}; lost {lost}")
+    notices = [c.body.get("text", "") for c in slack.called("chat.postEphemeral")]
+    busy = sum("busy" in text for text in notices)
+    print(f"ephemeral notices: busy {busy}, slow down {len(notices) - busy}")
+    hostile = [m for m in messages if m.kind != "article"]
+    answered = sum(1 for m in hostile if len(replies.get(m.ts, [])) == 1)
+    by_kind = ", ".join(f"{k} {sum(m.kind == k for m in hostile)}" for k in HOSTILE_KINDS)
+    leaks = _live_markup(slack)
+    print(
+        f"hostile messages: {len(hostile)} ({by_kind}), answered once: {answered}; "
+        f"replies with live markup: {leaks}; the bot restarted on its own: "
+        f"{'yes' if restarted else 'no'}"
+    )
     if latencies:
         p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
         print(
@@ -318,6 +420,7 @@ def report(
         f"{lag.get('sourcecheck_loop_lag_max_seconds', float('nan')) * 1000:.1f} ms"
     )
     ok = one == len(messages) and duplicates == 0 and lost == 0 and acked == len(messages)
+    ok = ok and leaks == 0 and not restarted
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
 
@@ -329,6 +432,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--articles", type=int, default=50)
     parser.add_argument("--channels", type=int, default=50)
+    parser.add_argument("--members", type=int, default=100)
+    parser.add_argument("--hostile", type=float, default=0.10, help="share of hostile messages")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--fault-rate", type=float, default=0.10)
     parser.add_argument("--workers", type=int, default=1)

@@ -28,6 +28,7 @@ THREAD_EXISTS = 160004
 MISSING_PERMISSIONS = 50013
 COMMANDS_HASH = "discord.commands.sha256"
 NONE = discord.AllowedMentions.none()
+QUIET_NOTICE = "⏳"  # no whispering in a Discord channel: "busy" and "slow down" react
 
 
 class ReplyButtons(discord.ui.View):
@@ -134,6 +135,10 @@ class DiscordAdapter:
         if reply is None:
             return
         try:
+            if reply.ephemeral:
+                await message.add_reaction(QUIET_NOTICE)
+                self.bot.delivered(request, None)
+                return
             sent = await self._post(message, reply)
         except discord.HTTPException as error:
             log.warning("discord.post_failed", extra={"status": error.status, "code": error.code})

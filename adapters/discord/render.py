@@ -70,16 +70,7 @@ def digest_embed(digest: Digest) -> discord.Embed:
         )
     if digest.omitted:
         embed.add_field(name="…", value=f"and {digest.omitted} more", inline=False)
-    stats = digest.stats
-    sources = escape(", ".join(digest.sources)) or "none"
-    embed.set_footer(
-        text=_clip(
-            f"Sources named: {sources} · {stats.claims} claims, {stats.sourced} sourced, "
-            f"{stats.unsourced} no source given, {stats.vague} vague "
-            f"(sensitivity {digest.sensitivity})",
-            2048,
-        )
-    )
+    embed.set_footer(text=_clip(digest.footer(escape), 2048))
     return embed
 
 

@@ -179,6 +179,16 @@ class SlackAdapter:
     async def _post_reply(self, message: Incoming, reply: Reply) -> None:
         text, blocks = reply_blocks(reply)
         try:
+            if reply.ephemeral:
+                await self.app.client.chat_postEphemeral(
+                    channel=message.channel,
+                    user=message.author,
+                    thread_ts=message.thread,
+                    text=text,
+                    blocks=blocks,
+                )
+                self.bot.delivered(message, None)
+                return
             await self._pace(message.channel)
             posted = await self.app.client.chat_postMessage(
                 channel=message.channel,

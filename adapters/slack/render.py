@@ -65,8 +65,6 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
         blocks.append(_section(f"{number}. “{escape(flag.text)}”\n_{reasons}_"))
     if digest.omitted:
         blocks.append(_section(f"…and {digest.omitted} more."))
-    sources = escape(", ".join(digest.sources)) or "none"
-    stats = digest.stats
     blocks.append(
         {
             "type": "context",
@@ -74,12 +72,7 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
                 {
                     "type": "mrkdwn",
                     "verbatim": True,
-                    "text": _clip(
-                        f"Sources named: {sources} · {stats.claims} claims, {stats.sourced} "
-                        f"sourced, {stats.unsourced} no source given, {stats.vague} vague "
-                        f"(sensitivity {digest.sensitivity})",
-                        MAX_SECTION,
-                    ),
+                    "text": _clip(digest.footer(escape), MAX_SECTION),
                 }
             ],
         }

@@ -33,14 +33,16 @@ MODERATOR = str(int(EVERYONE) | 1 << 13)  # + manage messages
 
 
 @pytest.fixture
-async def world(tmp_path: Path):
+async def world(tmp_path: Path, request: pytest.FixtureRequest):
+    """The bot against the local Discord; a test may add settings by parametrizing this
+    fixture indirectly."""
     async with FakeDiscord() as discord, ArticleServer() as articles:
         articles.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
         settings = {
             "DISCORD_TOKEN": "discord-test-token",
             "DISCORD_API_URL": discord.base + "/api/v10",
             "DISCORD_GATEWAY_URL": discord.gateway_url,
-        }
+        } | getattr(request, "param", {})
         port = free_port()
         async with bot_process(tmp_path, settings | {"SOURCECHECK_PORT": str(port)}) as process:
             try:
@@ -326,3 +328,18 @@ async def test_a_burst_of_replies_all_arrive_through_rate_limits(world) -> None:
     await asyncio.sleep(1.0)
     assert [delivered(message_id) for message_id in sent] == [1] * len(sent)
     assert len(discord.called("POST", "/channels/")) >= len(sent) * 2 + 5  # the 429s were met
+
+
+@pytest.mark.parametrize("world", [{"SOURCECHECK_MEMBER_RATE": "1"}], indirect=True)
+async def test_item_5_a_member_over_the_limit_gets_one_quiet_reaction(world) -> None:
+    discord, articles = world
+    link = articles.url("/a")
+    first = await say(discord, f"look <{link}>")
+    second = await say(discord, f"and <{link}>")
+    third = await say(discord, f"and again <{link}>")
+    await discord.wait_for("POST", f"/channels/{CHANNEL}/messages/{first}/threads")
+    (reaction,) = await discord.wait_for("PUT", f"/channels/{CHANNEL}/messages/{second}/reactions")
+    assert "⏳" in reaction.path or "%E2%8F%B3" in reaction.path
+    await asyncio.sleep(1.0)
+    assert not discord.called("PUT", f"/channels/{CHANNEL}/messages/{third}/reactions")
+    assert len([c for c in discord.calls if c.path.endswith("/threads")]) == 1

@@ -16,11 +16,14 @@ SECRET = "test-signing-secret"
 
 
 @pytest.fixture
-async def world(tmp_path: Path):
+async def world(tmp_path: Path, request: pytest.FixtureRequest):
+    """The bot in HTTP mode against the local Slack; a test may add settings by
+    parametrizing this fixture indirectly."""
     async with FakeSlack() as slack, ArticleServer() as articles:
         articles.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
         port = free_port()
-        async with bot_process(tmp_path, slack.http_mode(port, SECRET)) as process:
+        settings = slack.http_mode(port, SECRET) | getattr(request, "param", {})
+        async with bot_process(tmp_path, settings) as process:
             base = f"http://127.0.0.1:{port}"
             await _wait_healthy(base, process, tmp_path)
             yield slack, articles, EventSender(base + "/slack/events", SECRET)
@@ -320,3 +323,21 @@ async def test_item_18_a_timestamp_that_is_not_a_number_is_refused(world) -> Non
     status = await sender.post(body, "application/json", {"X-Slack-Request-Timestamp": "soon"})
     assert status == 401
     assert slack.called("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("world", [{"SOURCECHECK_MEMBER_RATE": "1"}], indirect=True)
+async def test_item_5_a_member_over_the_limit_is_told_once_and_only_privately(world) -> None:
+    slack, articles, sender = world
+    link = articles.url("/a")
+    for number in range(3):
+        event = message_event(f"look <{link}>", f"300.{number}", user="UFLOOD")
+        assert await sender.send(event, event_id=f"EvFlood{number}") == 200
+    await slack.wait_for("chat.postMessage")
+    (notice,) = await slack.wait_for("chat.postEphemeral")
+    assert notice.body["user"] == "UFLOOD" and "faster than I can check" in notice.body["text"]
+    event = message_event(f"look <{link}>", "300.9", user="UCALM")
+    assert await sender.send(event, event_id="EvCalm") == 200
+    await slack.wait_for("chat.postMessage", count=2)
+    await asyncio.sleep(1.0)
+    threads = [c.body["thread_ts"] for c in slack.called("chat.postMessage")]
+    assert threads == ["300.0", "300.9"] and len(slack.called("chat.postEphemeral")) == 1

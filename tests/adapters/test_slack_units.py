@@ -1,6 +1,8 @@
 """Slack payload decoding and Block Kit limits, without a server."""
 
 import logging
+import shlex
+import sys
 
 from adapters.logs import KeyValueFormatter
 from adapters.slack import SlackAdapter
@@ -73,11 +75,20 @@ def test_item_6_bolt_never_logs_below_warning() -> None:
 
 
 def test_item_6_a_log_line_stays_one_line() -> None:
-    record = logging.LogRecord("x", logging.WARNING, "", 0, "bad\nINFO forged line", None, None)
-    record.body = "a\r\nb"
+    try:
+        raise ValueError("multi\nline")
+    except ValueError:
+        failure = sys.exc_info()
+    record = logging.LogRecord("x", logging.WARNING, "", 0, "bad\nINFO forged line", None, failure)
+    record.body = 'a\r\nb "quoted" c=d'
     line = KeyValueFormatter().format(record)
     assert "\n" not in line and "\r" not in line
-    assert "bad\\nINFO forged line" in line
+    fields = dict(pair.split("=", 1) for pair in shlex.split(line))
+    assert list(fields)[:4] == ["time", "level", "logger", "event"]
+    assert fields["level"] == "WARNING" and fields["time"].endswith("Z")
+    assert fields["event"] == "bad\\nINFO forged line"
+    assert fields["body"] == 'a\\r\\nb "quoted" c=d'
+    assert fields["exc"].startswith("Traceback") and "ValueError: multi" in fields["exc"]
 
 
 def test_item_14_links_in_code_blocks_are_not_taken_from_rich_text() -> None:

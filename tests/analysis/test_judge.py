@@ -3,12 +3,14 @@
 import pytest
 
 from analysis import AnalysisOptions, Report, Sensitivity, load_text, render_text, report_article
+from analysis.docindex import index_of
 from analysis.evidence import Evidence
 from analysis.extract import extract_html
 from analysis.fetch.fetcher import FetchedPage
 from analysis.judge import read_article
 from analysis.nlp import load_pipeline
 from analysis.pipeline import load_page
+from tests.conftest import SEEDS
 
 HEADLINE = "Harbour town weighs its options"
 
@@ -327,3 +329,17 @@ def test_item_17_a_source_phrase_of_an_odd_parse_never_crashes() -> None:
     assert _phrase(doc[0]).text == "the"
     report = judged('"the said" … ' * 20)
     assert report.sentences
+
+
+def test_item_4_the_document_index_answers_as_spacy_does() -> None:
+    """Attribution reads sentences and entities through the index (linear in the text), so
+    the index must give exactly what `token.sent` and `span.ents` give."""
+    doc = load_pipeline(None)((SEEDS / "000_942a618684aacc33.txt").read_text())
+    index = index_of(doc)
+    assert index_of(doc) is index
+    for token in doc:
+        assert index.sentence_of(token) == token.sent
+    for sentence in doc.sents:
+        assert index.entities_in(sentence) == list(sentence.ents)
+        inner = doc[sentence.start + 1 : sentence.end - 1]
+        assert index.entities_in(inner) == list(inner.ents)

@@ -1,6 +1,7 @@
 """The bot core through the test adapter: real store, real worker pool, articles on 127.0.0.1."""
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -186,15 +187,16 @@ async def test_only_the_poster_or_a_moderator_can_dismiss(chat, server) -> None:
     assert chat.bot.store.reply_to("test", "W1", "C1", "M1") is None
 
 
-async def test_a_full_queue_answers_busy(settings, server) -> None:
+async def test_a_full_queue_with_no_backlog_answers_busy(settings, server) -> None:
     server.add_handler("/slow", lambda request: trickle(request, delay=0.2))
     small = AnalysisPool(workers=1, queue_size=0, model=None)
     try:
-        chat = TestAdapter(Bot(settings, Store.open(settings.db_url), small))
+        chat = TestAdapter(Bot(replace(settings, backlog=0), Store.open(settings.db_url), small))
         slow = asyncio.create_task(chat.say(server.url("/slow")))
         await asyncio.sleep(0.1)
         busy = await chat.say(server.url("/budget"))
         assert busy is not None and busy.kind == ReplyKind.NOTICE and "busy" in busy.text
+        assert busy.ephemeral
         await slow
     finally:
         small.close()
@@ -206,3 +208,18 @@ async def test_a_digest_says_what_was_cut(chat, server) -> None:
     cut = digest.cut(max_flags=1, max_quote=40)
     assert len(cut.flags) == 1 and cut.omitted == len(digest.flags) - 1
     assert len(cut.flags[0].text) <= 40 and cut.flags[0].reasons
+
+
+async def test_a_message_waits_for_room_in_a_full_pool_and_is_answered(settings, server) -> None:
+    server.add_page("/slow", PAGE, "text/html", delay=1.0)
+    small = AnalysisPool(workers=1, queue_size=0, model=None)
+    try:
+        chat = TestAdapter(Bot(settings, Store.open(settings.db_url), small))
+        first = asyncio.create_task(chat.say(server.url("/slow")))
+        await asyncio.sleep(0.2)
+        waiting = await asyncio.wait_for(chat.say(server.url("/budget")), timeout=120)
+        assert waiting is not None and waiting.kind == ReplyKind.ANALYSIS
+        assert first.done() and (await first).kind == ReplyKind.ANALYSIS
+        assert small.in_use == 0
+    finally:
+        small.close()

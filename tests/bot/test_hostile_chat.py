@@ -2,11 +2,15 @@
 of the issue it holds to. Real store, real worker pool, pages on 127.0.0.1 only."""
 
 import asyncio
+import os
+import signal
+from dataclasses import replace
 
 import pytest
 from aiohttp import web
 
-from bot import AnalysisPool, Bot, ReplyKind, Settings, Store
+from analysis.extract import MAX_BODY_CHARS
+from bot import AnalysisPool, Bot, Digest, ReplyKind, Settings, Store
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.chat import TestAdapter
@@ -144,3 +148,94 @@ async def test_item_10_a_channels_settings_apply_in_its_threads(chat, server) ->
     await chat.command("/sourcecheck unmute", channel="C1")
     answered = await chat.say(link, channel="T2", parent="C1", message_id="M8")
     assert answered is not None and answered.kind == ReplyKind.ANALYSIS
+
+
+def run_on_page(characters: int) -> bytes:
+    """A text/plain page of `characters` characters: the seed's paragraphs, repeated."""
+    seed = (SEEDS / "000_942a618684aacc33.txt").read_text()
+    return ((seed + "\n\n") * (characters // len(seed) + 1))[:characters].encode()
+
+
+async def test_item_4_an_analysis_that_overruns_is_stopped_and_its_worker_replaced(
+    settings, server
+) -> None:
+    server.add_page("/long", run_on_page(150_000), "text/plain; charset=utf-8")
+    quick = AnalysisPool(workers=1, queue_size=2, model=None, time_limit=0.5)
+    try:
+        chat = TestAdapter(Bot(settings, Store.open(settings.db_url), quick))
+        before = quick.pids
+        reply = await asyncio.wait_for(chat.say(server.url("/long")), timeout=120)
+        assert reply is not None and reply.kind == ReplyKind.ERROR
+        assert "took longer than the 0.5 seconds allowed" in reply.text
+        assert quick.replaced == 1 and quick.pids != before
+        quick.time_limit = 60.0
+        following = await asyncio.wait_for(chat.say(server.url("/budget")), timeout=120)
+        assert following is not None and following.kind == ReplyKind.ANALYSIS
+    finally:
+        quick.close()
+
+
+async def test_item_4_a_worker_that_dies_is_replaced(settings, server) -> None:
+    lonely = AnalysisPool(workers=1, queue_size=2, model=None)
+    try:
+        chat = TestAdapter(Bot(settings, Store.open(settings.db_url), lonely))
+        first = await asyncio.wait_for(chat.say(server.url("/budget")), timeout=120)
+        assert first is not None and first.kind == ReplyKind.ANALYSIS
+        os.kill(lonely.pids[0], signal.SIGKILL)
+        server.add_page("/again", PAGE, "text/html; charset=utf-8")
+        died = await asyncio.wait_for(chat.say(server.url("/again")), timeout=120)
+        assert died is not None and died.kind == ReplyKind.ERROR and "unexpectedly" in died.text
+        server.add_page("/once-more", PAGE, "text/html; charset=utf-8")
+        after = await asyncio.wait_for(chat.say(server.url("/once-more")), timeout=120)
+        assert after is not None and after.kind == ReplyKind.ANALYSIS
+    finally:
+        lonely.close()
+
+
+async def test_item_4_a_very_long_page_is_read_to_the_documented_size(chat, server) -> None:
+    server.add_page("/long", run_on_page(3 * MAX_BODY_CHARS), "text/plain; charset=utf-8")
+    reply = await asyncio.wait_for(chat.say(server.url("/long")), timeout=120)
+    assert reply is not None and reply.kind == ReplyKind.ANALYSIS
+    report = reply.reports[0]
+    assert report.truncated and report.sentences[-1].end <= MAX_BODY_CHARS
+    assert report.sentences[-1].text.endswith((".", "?", "!", "”", '"'))
+    assert f"first {MAX_BODY_CHARS:,} characters" in reply.text
+    assert f"first {MAX_BODY_CHARS:,} characters" in Digest.of(report).footer(str)
+
+
+async def test_item_5_a_flooding_member_is_told_once_and_others_are_still_answered(
+    settings, pool, server
+) -> None:
+    chat = TestAdapter(Bot(replace(settings, member_rate=2), Store.open(settings.db_url), pool))
+    link = server.url("/budget")
+    replies = [await chat.say(link, author="flood") for _ in range(5)]
+    kinds = [r.kind if r else None for r in replies]
+    assert kinds == [ReplyKind.ANALYSIS, ReplyKind.ANALYSIS, ReplyKind.NOTICE, None, None]
+    assert replies[2] is not None and replies[2].ephemeral and "faster" in replies[2].text
+    calm = await chat.say(link, author="calm")
+    assert calm is not None and calm.kind == ReplyKind.ANALYSIS
+    assert await chat.say(link, author="flood") is None
+    assert (await chat.command(f"check {link}", author="flood")).text.startswith("You're sending")
+
+
+async def test_item_5_a_busy_channel_is_limited_and_other_channels_are_not(
+    settings, pool, server
+) -> None:
+    chat = TestAdapter(Bot(replace(settings, channel_rate=3), Store.open(settings.db_url), pool))
+    link = server.url("/budget")
+    replies = [await chat.say(link, author=f"member{n}") for n in range(4)]
+    assert [r.kind for r in replies if r] == [ReplyKind.ANALYSIS] * 3 + [ReplyKind.NOTICE]
+    assert replies[3] is not None and replies[3].ephemeral
+    elsewhere = await chat.say(link, author="member9", channel="C2")
+    assert elsewhere is not None and elsewhere.kind == ReplyKind.ANALYSIS
+
+
+async def test_item_5_the_window_slides(settings, pool, server) -> None:
+    now = [1000.0]
+    bot = Bot(replace(settings, member_rate=1), Store.open(settings.db_url), pool, lambda: now[0])
+    chat = TestAdapter(bot)
+    link = server.url("/budget")
+    assert (await chat.say(link)).kind == ReplyKind.ANALYSIS
+    assert (await chat.say(link)).kind == ReplyKind.NOTICE
+    now[0] += 61
+    assert (await chat.say(link)).kind == ReplyKind.ANALYSIS

@@ -12,7 +12,7 @@ PARENT = """
 import os, time
 from bot.workers import AnalysisPool
 pool = AnalysisPool(1, 1, None)
-pool._executor.submit(os.getpid).result()
+assert pool.pids
 print("ready", flush=True)
 time.sleep(120)
 """

@@ -260,6 +260,8 @@ class FakeDiscord:
             return self._thread(parts[1], parts[3], body)
         if parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
             return self._message(parts[1], body)
+        if parts[0] == "channels" and "reactions" in parts and method == "PUT":
+            return 204, None
         if parts[0] == "channels" and method == "DELETE":
             return 204, None
         if parts[0] == "channels" and method == "GET":
