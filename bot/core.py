@@ -3,11 +3,13 @@
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 
 from analysis import AnalysisError, ErrorCode, Report, Sensitivity, render_text
@@ -57,6 +59,13 @@ class Bot:
         self.limits = RateLimits.per_minute(settings.member_rate, settings.channel_rate, clock)
         self._room = asyncio.Condition()
         self._waiting = 0
+        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+
+    async def _in_store[T](self, function: Callable[..., T], *args: object) -> T:
+        """Run store work (and the JSON of cached reports) off the event loop, on one thread:
+        in the order asked, one at a time, as on the loop, so claims never race."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._store_thread, functools.partial(function, *args))
 
     # Messages
 
@@ -64,21 +73,21 @@ class Bot:
         """The reply a message deserves, or None. The caller posts it and then calls
         `delivered()` (or `undelivered()` if posting failed)."""
         metrics.EVENTS.labels(message.platform).inc()
-        targets = await asyncio.to_thread(self._targets, message)
+        targets = await self._in_store(self._targets, message)
         if not targets:
             return None
         keys = _keys(message)
-        if not await asyncio.to_thread(self.store.claim, message.platform, keys, self.run_id):
+        if not await self._in_store(self.store.claim, message.platform, keys, self.run_id):
             log.info("message.duplicate", extra={"platform": message.platform})
             metrics.DUPLICATES.labels(message.platform).inc()
             return None
         verdict = self._rate(message)
         if verdict is not Verdict.ALLOW:
-            await asyncio.to_thread(self.store.finish, message.platform, keys)
+            await self._in_store(self.store.finish, message.platform, keys)
             return _slow_down() if verdict is Verdict.WARN else None
         if not any(map(_is_text, targets)):
             held = _to_json(replace(message, text="", links=tuple(targets)))
-            await asyncio.to_thread(self.store.hold, message.platform, keys[0], self.run_id, held)
+            await self._in_store(self.store.hold, message.platform, keys[0], self.run_id, held)
         return await self._answer(message, targets)
 
     def unfinished(self, platform: str) -> list[Incoming]:
@@ -250,7 +259,7 @@ class Bot:
         waiting message holds no page and no worker, and needs no place once another has
         analysed its link. A release wakes the first in line, and each admitted message the
         next, so a long line costs the loop little. The places taken, or None: busy."""
-        places = await asyncio.to_thread(self._places, targets)
+        places = await self._in_store(self._places, targets)
         if self.pool.reserve(places):
             return places
         if self._waiting >= self.settings.backlog:
@@ -260,7 +269,7 @@ class Bot:
         try:
             async with self._room:
                 while True:
-                    places = await asyncio.to_thread(self._places, targets)
+                    places = await self._in_store(self._places, targets)
                     if self.pool.reserve(places):
                         break
                     if time.monotonic() >= deadline:
@@ -297,7 +306,7 @@ class Bot:
             return Outcome(label, error=error)
         metrics.ANALYSES.labels("ok").inc()
         metrics.CACHE_HITS.inc(cached)
-        report = await asyncio.to_thread(self._count, message, target, report, cached, sensitivity)
+        report = await self._in_store(self._count, message, target, report, cached, sensitivity)
         metrics.FLAGS.inc(report.stats.flagged)
         return Outcome(label, report=report)
 
@@ -327,7 +336,7 @@ class Bot:
         options = self.settings.analysis_options()
         if is_text:
             return await self.pool.analyse(target, options, is_text=True), False
-        cached = await asyncio.to_thread(self.cached_report, target)
+        cached = await self._in_store(self.cached_report, target)
         if cached is not None:
             return cached, True
         running = self._in_flight.get(target)
@@ -337,7 +346,7 @@ class Bot:
         self._in_flight[target] = future
         try:
             report = await self.pool.analyse(target, options, is_text=False)
-            await asyncio.to_thread(self._cache, target, report)
+            await self._in_store(self._cache, target, report)
             future.set_result(report)
             return report, False
         except Exception as error:  # every failure reaches the waiters: none waits forever
@@ -364,8 +373,9 @@ class Bot:
         self.store.purge(self.settings.retention_days, self.settings.cache_ttl)
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers and the store's thread."""
         self.pool.close()
+        self._store_thread.shutdown(wait=True)
 
 
 def _internal(error: BaseException) -> AnalysisError:

@@ -94,8 +94,8 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         queue_size=_number(values, "SOURCECHECK_QUEUE_SIZE", 20, int),
         backlog=_number(values, "SOURCECHECK_BACKLOG", 1000, int),
         analysis_time_limit=_number(values, "SOURCECHECK_ANALYSIS_TIME_LIMIT", 30.0, float),
-        member_rate=_number(values, "SOURCECHECK_MEMBER_RATE", 6, int),
-        channel_rate=_number(values, "SOURCECHECK_CHANNEL_RATE", 30, int),
+        member_rate=_number(values, "SOURCECHECK_MEMBER_RATE", 6, int, zero=True),
+        channel_rate=_number(values, "SOURCECHECK_CHANNEL_RATE", 30, int, zero=True),
         cache_ttl=_number(values, "SOURCECHECK_CACHE_TTL", 86_400.0, float),
         retention_days=_number(values, "SOURCECHECK_RETENTION_DAYS", 30, int),
         port=_number(values, "SOURCECHECK_PORT", 3000, int),
@@ -123,7 +123,10 @@ def _words(raw: str) -> tuple[str, ...]:
     return tuple(word.strip() for word in raw.replace(",", " ").split() if word.strip())
 
 
-def _number[T: (int, float)](values: dict[str, str], name: str, default: T, kind: type[T]) -> T:
+def _number[T: (int, float)](
+    values: dict[str, str], name: str, default: T, kind: type[T], *, zero: bool = False
+) -> T:
+    """A positive number (or zero, where `zero` allows it: "no limit")."""
     raw = values.get(name, "").strip()
     if not raw:
         return default
@@ -131,8 +134,9 @@ def _number[T: (int, float)](values: dict[str, str], name: str, default: T, kind
         value = kind(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be greater than zero, not {raw!r}")
+    if value < 0 or (value == 0 and not zero):
+        least = "zero or more" if zero else "greater than zero"
+        raise SettingsError(f"{name} must be {least}, not {raw!r}")
     return value
 
 

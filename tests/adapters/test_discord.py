@@ -309,6 +309,7 @@ async def test_a_message_claimed_before_a_kill_9_is_answered_after_the_restart(
         assert len(discord.called("POST", f"/channels/{message_id}/messages")) == 1
 
 
+@pytest.mark.parametrize("world", [{"SOURCECHECK_MEMBER_RATE": "0"}], indirect=True)
 async def test_a_burst_of_replies_all_arrive_through_rate_limits(world) -> None:
     discord, articles = world
     limited = {"Retry-After": "1", "Via": "1.1 google", "X-RateLimit-Scope": "user"}

@@ -46,7 +46,8 @@ async def test_kill_9_after_the_acks_and_every_message_still_gets_one_reply(
         async with bot_process(first, settings) as process:
             await healthy(process, port, first)
             for number in range(MESSAGES):
-                event = message_event(articles.url(f"/slow/{number}"), f"{500 + number}.1")
+                link = articles.url(f"/slow/{number}")
+                event = message_event(link, f"{500 + number}.1", user=f"U{number}")
                 assert await sender.send(event, event_id=f"EvR{number}") == 200
             for _ in range(600):  # until all are claimed and their pages loading
                 if len(articles.hits) == MESSAGES:
