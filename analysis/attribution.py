@@ -35,6 +35,16 @@ SPEECH_VERBS = frozenset(
     "say tell report announce write tweet testify confirm admit reveal claim state add".split()
 )
 THIRD_PERSON = frozenset({"he", "she", "they", "him", "her", "them"})
+HONORIFICS = {
+    **dict.fromkeys(("mr", "mr.", "sir", "lord"), "m"),
+    **dict.fromkeys(("mrs", "mrs.", "ms", "ms.", "miss", "dame", "lady"), "f"),
+}
+GENDER_OF_WORD = {
+    **dict.fromkeys(("he", "him", "his", "himself"), "m"),
+    **dict.fromkeys(("she", "her", "hers", "herself"), "f"),
+    **HONORIFICS,
+}
+RECENT_PEOPLE = 4
 INDEFINITE = frozenset({"a", "an", "some", "many", "several", "few", "most", "other", "certain"})
 DATELINE_TOKENS = 8
 DASHES = frozenset({"—", "–", "--", "-"})
@@ -91,12 +101,23 @@ class Context:
 
     paragraph: int = -1
     last_person: str | None = None
+    recent_people: list[str] = field(default_factory=list)
+    genders: dict[str, str] = field(default_factory=dict)
     last_source: str | None = None
     last_body: str | None = None
     quote_open: bool = False
     quote_speaker: str | None = None
     block_speaker: str | None = None
     sentences: dict[int, SentenceFacts] = field(default_factory=dict)
+
+    def person_for(self, pronoun: str) -> str | None:
+        """The person a "he" or "she" most likely stands for: the most recent of the last
+        few people named whose gender, where the article shows it, agrees."""
+        wanted = GENDER_OF_WORD.get(pronoun)
+        for name in reversed(self.recent_people):
+            if self.genders.get(name, wanted) == wanted:
+                return name
+        return self.last_person
 
     def start_paragraph(self, index: int, *, quote: bool, previous_text: str) -> None:
         """Reset what does not carry over a paragraph break."""
@@ -297,7 +318,7 @@ def _classify(head: Token, context: Context, verb: Token | None) -> tuple[Status
         return None
     if head.pos_ == "PRON":
         if lower in THIRD_PERSON:
-            name = context.last_person if lower in ("he", "she", "him", "her") else None
+            name = context.person_for(lower) if lower in ("he", "she", "him", "her") else None
             name = name or context.last_body if lower in ("they", "them") else name
             name = name or context.last_source or context.last_person
             return (Status.SOURCED, Source(name=name, kind=SourceKind.NAMED)) if name else None
@@ -387,6 +408,12 @@ def _remember(sentence: Span, context: Context, found: Attribution) -> None:
     people = [name for name in subjects if name] or [name for name in mentioned if name]
     if people:
         context.last_person = people[-1]
+    for name in [n for n in mentioned if n] + [n for n in subjects if n]:
+        if name in context.recent_people:
+            context.recent_people.remove(name)
+        context.recent_people.append(name)
+    del context.recent_people[:-RECENT_PEOPLE]
+    _learn_genders(sentence, context)
     named = [s.name for s in found.sources if s.kind in (SourceKind.NAMED, SourceKind.QUOTE)]
     if named:
         context.last_source = named[-1]
@@ -402,6 +429,29 @@ def _remember(sentence: Span, context: Context, found: Attribution) -> None:
     context.quote_open = quote_open_after(sentence.text, was_open)
     if context.quote_open and not was_open:
         context.quote_speaker = named[-1] if named else context.quote_speaker
+
+
+def _learn_genders(sentence: Span, context: Context) -> None:
+    """What the article shows of its people's gender: an honorific before a name ("Ms
+    Ruhle"), or the pronouns of a sentence that names one person only ("Ruhle said her
+    show ..."). An honorific is final; pronouns only fill a gap."""
+    names = {n for t in sentence if t.ent_type_ == "PERSON" and (n := _person_name(t))}
+    for token in sentence:
+        following = token.nbor() if token.i + 1 < len(token.doc) else None
+        if token.lower_ in HONORIFICS and following is not None:
+            name = _person_name(following)
+            if name:
+                context.genders[name] = HONORIFICS[token.lower_]
+    if len(names) != 1:
+        return
+    (name,) = names
+    shown = {
+        GENDER_OF_WORD[t.lower_]
+        for t in sentence
+        if t.pos_ == "PRON" and t.lower_ in GENDER_OF_WORD
+    }
+    if len(shown) == 1 and name not in context.genders:
+        context.genders[name] = shown.pop()
 
 
 def _known_person(token: Token) -> str | None:

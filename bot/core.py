@@ -62,8 +62,9 @@ class Bot:
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
 
     async def _in_store[T](self, function: Callable[..., T], *args: object) -> T:
-        """Run store work (and the JSON of cached reports) off the event loop, on one thread:
-        in the order asked, one at a time, as on the loop, so claims never race."""
+        """Run the heavy store work (cached reports and their JSON, usage counts) off the
+        event loop, on one thread, in the order asked. Claims and holds stay on the loop,
+        in the same step as the event's arrival: a message acked is a message kept."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._store_thread, functools.partial(function, *args))
 
@@ -73,21 +74,21 @@ class Bot:
         """The reply a message deserves, or None. The caller posts it and then calls
         `delivered()` (or `undelivered()` if posting failed)."""
         metrics.EVENTS.labels(message.platform).inc()
-        targets = await self._in_store(self._targets, message)
+        targets = self._targets(message)
         if not targets:
             return None
         keys = _keys(message)
-        if not await self._in_store(self.store.claim, message.platform, keys, self.run_id):
+        if not self.store.claim(message.platform, keys, self.run_id):
             log.info("message.duplicate", extra={"platform": message.platform})
             metrics.DUPLICATES.labels(message.platform).inc()
             return None
         verdict = self._rate(message)
         if verdict is not Verdict.ALLOW:
-            await self._in_store(self.store.finish, message.platform, keys)
+            self.store.finish(message.platform, keys)
             return _slow_down() if verdict is Verdict.WARN else None
         if not any(map(_is_text, targets)):
             held = _to_json(replace(message, text="", links=tuple(targets)))
-            await self._in_store(self.store.hold, message.platform, keys[0], self.run_id, held)
+            self.store.hold(message.platform, keys[0], self.run_id, held)
         return await self._answer(message, targets)
 
     def unfinished(self, platform: str) -> list[Incoming]:

@@ -64,7 +64,10 @@ def _serve(conn: Connection, model: str | None, parent: int) -> None:
             result = ("error", error)
         except Exception as error:  # reported to the pool, which logs it
             result = ("failed", type(error).__name__)
-        conn.send(result)
+        try:
+            conn.send(result)
+        except OSError:  # the bot is gone (or gave up on this job): nobody to answer
+            return
 
 
 def _exit_with_parent(parent: int, interval: float = 1.0) -> None:

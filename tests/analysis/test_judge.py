@@ -343,3 +343,19 @@ def test_item_4_the_document_index_answers_as_spacy_does() -> None:
         assert index.entities_in(sentence) == list(sentence.ents)
         inner = doc[sentence.start + 1 : sentence.end - 1]
         assert index.entities_in(inner) == list(inner.ents)
+
+
+def test_he_and_she_go_to_the_last_person_of_that_gender_the_article_shows() -> None:
+    report = judged(
+        "Stephanie Ruhle asked about the campaign on Monday.",
+        "Paul Manafort was chairman of the campaign for months before he resigned.",
+        "“It seems so unusual to have so many people tied to one government,” she said.",
+        "Ms Ruhle later spoke to Mr Jones. “We will see,” he said.",
+    )
+    assert source_names(report, "“It seems") == ["Stephanie Ruhle"]
+    assert source_names(report, "“We will") == ["Mr Jones"]
+
+
+def test_with_no_gender_shown_he_or_she_is_the_last_subject_named() -> None:
+    report = judged("Jordan Lee met Sam Park on Monday. He said the deal was close.")
+    assert source_names(report, "He said") == ["Jordan Lee"]
