@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
-from analysis.components.lexicon import (
+from analysis.docindex import index_of
+from analysis.features import quote_open_after
+from analysis.lexicon import (
     COGNITION_VERBS,
     DOCUMENT_NOUNS,
     INSTITUTION_NOUNS,
@@ -21,8 +23,6 @@ from analysis.components.lexicon import (
     VAGUE_ADVERBS,
     VAGUE_SOURCE_NOUNS,
 )
-from analysis.docindex import index_of
-from analysis.features import quote_open_after
 from analysis.report import Source, SourceKind, Status
 
 NAMED_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "WORK_OF_ART", "LAW", "PRODUCT"})

@@ -13,17 +13,17 @@ from urllib.parse import urlsplit
 from spacy.tokens import Doc, Span, Token
 
 from analysis.attribution import Attribution, Context, attribute
-from analysis.components.lexicon import (
-    BOILERPLATE_PATTERNS,
-    OPINION_WORDS,
-    PERSONAL_PRONOUNS,
-    SWEEPING_WORDS,
-)
 from analysis.docindex import index_of
 from analysis.evidence import Evidence
 from analysis.extract import Article
 from analysis.features import QUOTE_MARKS, Surroundings
 from analysis.flagging import Scores, score_article
+from analysis.lexicon import (
+    BOILERPLATE_PATTERNS,
+    OPINION_WORDS,
+    PERSONAL_PRONOUNS,
+    SWEEPING_WORDS,
+)
 from analysis.linear import load_model
 from analysis.report import (
     FLAG_MODEL,

@@ -33,11 +33,6 @@ class LinearModel:
         total = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
 
-    def top_features(self, features: dict[str, float], count: int = 3) -> list[str]:
-        """The features that pushed this decision hardest, strongest first."""
-        pushes = [(abs(self.weights.get(k, 0.0) * v), k) for k, v in features.items()]
-        return [k for weight, k in sorted(pushes, reverse=True)[:count] if weight > 0]
-
     def to_json(self) -> dict[str, Any]:
         """The stored form."""
         return {

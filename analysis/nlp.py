@@ -34,12 +34,6 @@ def load_pipeline(model: str | None = None) -> Language:
     return nlp
 
 
-def model_name(nlp: Language) -> str:
-    """A short description of the loaded model, e.g. `en_core_web_md 3.8.0`."""
-    meta = nlp.meta
-    return f"{meta.get('lang', 'en')}_{meta.get('name', 'blank')} {meta.get('version', '')}".strip()
-
-
 def _load_model(model: str | None) -> Language:
     for candidate in _candidates(model):
         try:

@@ -22,7 +22,6 @@ class Flag:
     text: str
     status: str
     reasons: tuple[str, ...]
-    score: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,7 @@ class Digest:
             site=report.site,
             summary=tuple(report.summary),
             flags=tuple(
-                Flag(s.text, str(s.status), s.reasons or ("no source given",), s.score)
+                Flag(s.text, str(s.status), s.reasons or ("no source given",))
                 for s in report.flagged
             ),
             sources=tuple(s.name for s in report.named_sources()),

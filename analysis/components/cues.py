@@ -1,14 +1,15 @@
-"""`sourcecheck_cues`: marks attribution and vague-source phrases with a PhraseMatcher.
+"""`sourcecheck_cues`: marks vague-source phrases ("rumors have been circulating", "some
+have felt") with a PhraseMatcher.
 
-Sets `Doc._.sourcecheck_cues`, a list of `(label, start_token, end_token)` where label is
-`vague` or `attribution`; judgement reads them per sentence.
+Sets `Doc._.sourcecheck_cues`, a list of `(label, start_token, end_token)` with the label
+`vague`; attribution reads them per sentence.
 """
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from analysis.components.lexicon import ATTRIBUTION_PHRASES, VAGUE_PHRASES
+from analysis.lexicon import VAGUE_PHRASES
 
 if not Doc.has_extension("sourcecheck_cues"):
     Doc.set_extension("sourcecheck_cues", default=None)
@@ -20,7 +21,6 @@ class CueMatcher:
     def __init__(self, nlp: Language) -> None:
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.matcher.add("vague", list(nlp.tokenizer.pipe(VAGUE_PHRASES)))
-        self.matcher.add("attribution", list(nlp.tokenizer.pipe(ATTRIBUTION_PHRASES)))
 
     def __call__(self, doc: Doc) -> Doc:
         """Annotate `doc` with its cue phrases."""

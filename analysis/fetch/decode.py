@@ -73,11 +73,6 @@ class BoundedDecoder:
         if data:
             self._parts.append(data)
 
-    @property
-    def size(self) -> int:
-        """Decoded bytes held so far."""
-        return self._size
-
     def body(self) -> bytes:
         """The decoded body."""
         return b"".join(self._parts)

@@ -1,4 +1,5 @@
-"""Word lists the judgement rests on. Data, not logic: components turn them into patterns."""
+"""Word lists the judgement rests on. Data, not logic: the cue component and attribution turn
+them into patterns and checks."""
 
 # Lemmas of verbs that attribute content to a source ("X said", "Y reported").
 REPORTING_VERBS = frozenset(
@@ -141,32 +142,6 @@ VAGUE_PHRASES = (
     "has been circulating",
     "is circulating",
     "are circulating",
-)
-
-# Patterns that mark a named-source construction's cue.
-ATTRIBUTION_PHRASES = (
-    "according to",
-    "in a statement",
-    "in an interview",
-    "in a tweet",
-    "in a post",
-    "in a letter",
-    "in a report",
-    "in an email",
-    "in a memo",
-    "in testimony",
-    "in a filing",
-    "in a press release",
-    "in a speech",
-    "in remarks",
-    "told reporters",
-    "said in",
-    "quoted as saying",
-    "as reported by",
-    "reported by",
-    "cited by",
-    "per a",
-    "via a",
 )
 
 # Nouns that name a document when a named source or a definite article goes with them.
