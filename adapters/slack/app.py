@@ -8,6 +8,7 @@ Web API calls that Slack rate-limits (429 Retry-After) or fails (5xx).
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -238,7 +239,7 @@ class SlackAdapter:
             text, blocks = reply_blocks(reply)
             await self._pace(message.channel)
             try:
-                await self.app.client.chat_postMessage(
+                posted = await self.app.client.chat_postMessage(
                     channel=message.channel,
                     text=text,
                     blocks=blocks,
@@ -249,6 +250,8 @@ class SlackAdapter:
                 if error.response.get("error") not in NOT_A_MEMBER:
                     raise
                 await respond(text=text, blocks=blocks, response_type="in_channel")
+                return
+            self.bot.delivered(replace(message, message_id=posted["ts"]), posted["ts"])
             return
         if reply.kind in (ReplyKind.ANALYSIS, ReplyKind.ERROR):
             text, blocks = reply_blocks(reply, buttons=False)
@@ -274,14 +277,16 @@ class SlackAdapter:
             return
         text, blocks = reply_blocks(reply)
         await self._pace(channel)
-        await self.app.client.chat_postMessage(
+        thread = source.get("thread_ts") or source.get("ts")
+        posted = await self.app.client.chat_postMessage(
             channel=channel,
-            thread_ts=source.get("thread_ts") or source.get("ts"),
+            thread_ts=thread,
             text=text,
             blocks=blocks,
             unfurl_links=False,
             unfurl_media=False,
         )
+        self.bot.delivered(replace(message, message_id=posted["ts"], thread=thread), posted["ts"])
 
     async def _on_show_all(self, ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()

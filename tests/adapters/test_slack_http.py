@@ -341,3 +341,22 @@ async def test_item_5_a_member_over_the_limit_is_told_once_and_only_privately(wo
     await asyncio.sleep(1.0)
     threads = [c.body["thread_ts"] for c in slack.called("chat.postMessage")]
     assert threads == ["300.0", "300.9"] and len(slack.called("chat.postEphemeral")) == 1
+
+
+async def test_replies_to_a_check_and_to_the_shortcut_can_be_dismissed(world) -> None:
+    """Issue 13, bug 2: these replies carried a Dismiss button that did nothing."""
+    slack, articles, sender = world
+    link = articles.url("/a")
+    assert await sender.command(f"check {link}", user="U7", response_url=slack.base + "/r/1") == 200
+    (checked,) = await slack.wait_for("chat.postMessage")
+    await sender.interaction(click("sourcecheck_dismiss", "dismiss", checked.response["ts"], "U7"))
+    (deleted,) = await slack.wait_for("chat.delete")
+    assert deleted.body["ts"] == checked.response["ts"]
+
+    shortcut = message_shortcut(f"old news <{link}>", "910.1", slack.base + "/respond/9")
+    assert await sender.interaction(shortcut) == 200
+    _, answered = await slack.wait_for("chat.postMessage", 2)
+    user = shortcut["user"]["id"]
+    await sender.interaction(click("sourcecheck_dismiss", "dismiss", answered.response["ts"], user))
+    _, deleted = await slack.wait_for("chat.delete", 2)
+    assert deleted.body["ts"] == answered.response["ts"]
