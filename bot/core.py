@@ -96,20 +96,54 @@ class Bot:
         killed): the adapter answers them through `on_message`, as if they had just come."""
         return [_from_json(held) for held in self.store.unfinished(platform, self.run_id)]
 
-    def delivered(self, message: Incoming, reply_id: str | None) -> None:
-        """The reply to `message` was posted (as `reply_id`, when there is one)."""
+    def delivered(
+        self, message: Incoming, reply_id: str | None, reply: Reply | None = None
+    ) -> None:
+        """`reply` to `message` was posted (as `reply_id`, when there is one). The record
+        keeps the report it shows and its sensitivity, for "Show all" later."""
         self.store.finish(message.platform, _keys(message))
         metrics.ANSWERED.labels(message.platform).inc()
         metrics.REPLY_SECONDS.observe(time.monotonic() - message.received)
-        if reply_id is not None:
-            record = ReplyRecord(
-                message.channel,
-                message.message_id,
-                reply_id,
-                message.reply_thread,
-                message.author,
-            )
-            self.store.record_reply(message.platform, message.workspace, record)
+        if reply_id is None:
+            return
+        shown = _shown(reply)
+        record = ReplyRecord(
+            message.channel,
+            message.message_id,
+            reply_id,
+            message.reply_thread,
+            message.author,
+            shown.target if shown else None,
+            str(shown.report.sensitivity) if shown and shown.report else None,
+        )
+        self.store.record_reply(message.platform, message.workspace, record)
+
+    def reply_record(
+        self, platform: str, workspace: str, channels: list[str], reply_id: str
+    ) -> ReplyRecord | None:
+        """The record of one of the bot's replies, by its id, in the first of `channels`
+        that has it (a Discord thread's reply may be kept under its parent channel)."""
+        for channel in channels:
+            record = self.store.reply_by_id(platform, workspace, channel, reply_id)
+            if record is not None:
+                return record
+        return None
+
+    def full_reply(self, record: ReplyRecord | None) -> Reply | None:
+        """Every flag of the report a reply showed, at the sensitivity it was flagged at;
+        None when the reply is unknown or its report has expired."""
+        if record is None or record.cache_key is None:
+            return None
+        report = self.cached_report(record.cache_key)
+        if report is None:
+            return None
+        if record.sensitivity:
+            report = report.with_sensitivity(Sensitivity(record.sensitivity))
+        return Reply(
+            kind=ReplyKind.ANALYSIS,
+            text=f"Every flagged assertion in {report.title or record.cache_key}",
+            outcomes=(Outcome(record.cache_key, report=report),),
+        )
 
     def first_delivery(self, platform: str, workspace: str, delivery_id: str) -> bool:
         """Whether a command or interaction (by its platform's delivery id) is seen for the
@@ -385,6 +419,13 @@ def _internal(error: BaseException) -> AnalysisError:
     return AnalysisError(
         ErrorCode.INTERNAL, "Something went wrong while checking this link, so it was skipped."
     )
+
+
+def _shown(reply: Reply | None) -> Outcome | None:
+    """The outcome a reply's "Show all" opens: its first report of a link (pasted text is
+    not cached)."""
+    outcomes = reply.outcomes if reply is not None else ()
+    return next((o for o in outcomes if o.report and not _is_text(o.target)), None)
 
 
 def _slow_down() -> Reply:

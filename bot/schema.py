@@ -72,14 +72,23 @@ seen = Table(
     Column("at", Float, nullable=False, index=True),
 )
 
+
+def _reply_columns() -> list[Column]:
+    return [
+        *_scope("workspace", "channel", "message_id"),
+        Column("reply_id", String(KEY), nullable=False),
+        Column("thread", String(KEY), nullable=True),
+        Column("author", String(KEY), nullable=False),
+        Column("at", Float, nullable=False, index=True),
+    ]
+
+
 replies = Table(
     "replies",
     metadata,
-    *_scope("workspace", "channel", "message_id"),
-    Column("reply_id", String(KEY), nullable=False),
-    Column("thread", String(KEY), nullable=True),
-    Column("author", String(KEY), nullable=False),
-    Column("at", Float, nullable=False, index=True),
+    *_reply_columns(),
+    Column("cache_key", Text, nullable=True),
+    Column("sensitivity", String(16), nullable=True),
 )
 
 report_cache = Table(
@@ -128,7 +137,7 @@ VERSION_1_TABLES = (
     domains,
     optouts,
     seen,
-    replies,
+    Table("replies", MetaData(), *_reply_columns()),
     report_cache,
     audit,
     analyses,
@@ -170,10 +179,18 @@ def _create_version_3(connection: Connection) -> None:
     connection.execute(text("ALTER TABLE pending ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0"))
 
 
+def _create_version_4(connection: Connection) -> None:
+    """Version 4: a reply knows the report it shows (its cache key) and the sensitivity it
+    was flagged at, so "Show all" shows that report, at that sensitivity."""
+    connection.execute(text("ALTER TABLE replies ADD COLUMN cache_key TEXT"))
+    connection.execute(text("ALTER TABLE replies ADD COLUMN sensitivity VARCHAR(16)"))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _create_version_1,
     _create_version_2,
     _create_version_3,
+    _create_version_4,
 ]
 
 

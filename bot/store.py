@@ -71,6 +71,8 @@ class ReplyRecord:
     reply_id: str
     thread: str | None
     author: str
+    cache_key: str | None = None
+    sensitivity: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +299,8 @@ class Store:
                     reply_id=record.reply_id,
                     thread=record.thread,
                     author=record.author,
+                    cache_key=record.cache_key,
+                    sensitivity=record.sensitivity,
                     at=self.clock(),
                 )
             )
@@ -329,7 +333,15 @@ class Store:
             row = connection.execute(select(replies).where(where)).first()
         if row is None:
             return None
-        return ReplyRecord(row.channel, row.message_id, row.reply_id, row.thread, row.author)
+        return ReplyRecord(
+            row.channel,
+            row.message_id,
+            row.reply_id,
+            row.thread,
+            row.author,
+            row.cache_key,
+            row.sensitivity,
+        )
 
     # Report cache
 

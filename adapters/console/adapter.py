@@ -64,7 +64,7 @@ async def _handle(bot: Bot, message: Incoming) -> Reply | None:
         return await bot.on_command(message, message.text)
     reply = await bot.on_message(message)
     if reply is not None:
-        bot.delivered(message, f"reply-{message.message_id}")
+        bot.delivered(message, f"reply-{message.message_id}", reply)
     return reply
 
 

@@ -20,7 +20,7 @@ from discord.http import Route
 
 from adapters.discord.events import PLATFORM, decode_text, incoming
 from adapters.discord.render import ALL_FLAGS, DISMISS, SHOW_ALL, reply_embeds
-from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings, Status
+from bot import Bot, Incoming, Reply, ReplyRecord, Settings, Status
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ class DiscordAdapter:
             log.warning("discord.post_failed", extra={"status": error.status, "code": error.code})
             self.bot.undelivered(request)
             return
-        self.bot.delivered(request, _reply_id(sent))
+        self.bot.delivered(request, _reply_id(sent), reply)
 
     async def _post(self, message: discord.Message, reply: Reply) -> discord.Message:
         content, embeds, cut = reply_embeds(reply)
@@ -213,40 +213,35 @@ class DiscordAdapter:
     # Buttons
 
     async def show_all(self, interaction: discord.Interaction) -> None:
-        """The full list of flags, ephemeral, from the report cache."""
-        source = (
-            interaction.message.embeds[0].url
-            if interaction.message and interaction.message.embeds
-            else None
-        )
-        report = self.bot.cached_report(source) if source else None
-        if report is None:
+        """The full list of flags of the report a reply showed, ephemeral."""
+        full = self.bot.full_reply(self._record_of(interaction))
+        if full is None:
             await interaction.response.send_message(
                 "That report has expired. `/sourcecheck check` makes a new one.", ephemeral=True
             )
             return
-        full = Reply(kind=ReplyKind.ANALYSIS, text="", outcomes=(Outcome(source, report=report),))
         _, embeds, _ = reply_embeds(full, flags_shown=ALL_FLAGS)
         await interaction.response.send_message(embeds=embeds, ephemeral=True)
 
     async def dismiss(self, interaction: discord.Interaction) -> None:
         """Delete our reply if the poster or a moderator asks."""
-        reply = interaction.message
         actor = self._actor(interaction, "")
-        record = None
-        if reply is not None:
-            channels = {str(interaction.channel_id)}
-            parent = getattr(interaction.channel, "parent_id", None)
-            if parent:
-                channels.add(str(parent))
-            for channel in channels:
-                record = record or self.bot.store.reply_by_id(
-                    PLATFORM, actor.workspace, channel, _reply_id(reply)
-                )
-        record, text = self.bot.dismiss(actor, record)
+        record, text = self.bot.dismiss(actor, self._record_of(interaction))
         await interaction.response.send_message(text, ephemeral=True)
-        if record is not None and reply is not None:
-            await reply.delete()
+        if record is not None and interaction.message is not None:
+            await interaction.message.delete()
+
+    def _record_of(self, interaction: discord.Interaction) -> ReplyRecord | None:
+        """The record of the reply whose button was clicked (kept under the thread, or
+        under its parent channel)."""
+        if interaction.message is None:
+            return None
+        channels = [str(interaction.channel_id)]
+        parent = getattr(interaction.channel, "parent_id", None)
+        if parent:
+            channels.append(str(parent))
+        workspace = str(interaction.guild_id)
+        return self.bot.reply_record(PLATFORM, workspace, channels, _reply_id(interaction.message))
 
     # Commands
 

@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.events import PLATFORM, decode_text, incoming
 from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, escape, reply_blocks
-from bot import Bot, Incoming, Outcome, Reply, ReplyKind, Settings, Status
+from bot import Bot, Incoming, Reply, ReplyKind, Settings, Status
 
 # Bolt copies its base logger's level to every logger it makes; without a base of our own
 # it copies the root's INFO, and logs whole request bodies (a badly signed one included).
@@ -207,7 +207,7 @@ class SlackAdapter:
             log.warning("slack.post_failed", extra={"error": type(error).__name__})
             self.bot.undelivered(message)
             return
-        self.bot.delivered(message, posted.get("ts"))
+        self.bot.delivered(message, posted.get("ts"), reply)
 
     async def _source_deleted(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         record = self.bot.source_deleted(
@@ -251,7 +251,7 @@ class SlackAdapter:
                     raise
                 await respond(text=text, blocks=blocks, response_type="in_channel")
                 return
-            self.bot.delivered(replace(message, message_id=posted["ts"]), posted["ts"])
+            self.bot.delivered(replace(message, message_id=posted["ts"]), posted["ts"], reply)
             return
         if reply.kind in (ReplyKind.ANALYSIS, ReplyKind.ERROR):
             text, blocks = reply_blocks(reply, buttons=False)
@@ -286,22 +286,20 @@ class SlackAdapter:
             unfurl_links=False,
             unfurl_media=False,
         )
-        self.bot.delivered(replace(message, message_id=posted["ts"], thread=thread), posted["ts"])
+        asked = replace(message, message_id=posted["ts"], thread=thread)
+        self.bot.delivered(asked, posted["ts"], reply)
 
-    async def _on_show_all(self, ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def _on_show_all(self, ack, body: dict[str, Any]) -> None:
         await ack()
-        url = action.get("value", "")
-        report = self.bot.cached_report(url)
+        channel = body["channel"]["id"]
+        team = (body.get("team") or {}).get("id", "")
+        record = self.bot.reply_record(PLATFORM, team, [channel], body["container"]["message_ts"])
+        full = self.bot.full_reply(record)
         text, blocks = "That report has expired. `/sourcecheck check <link>` makes a new one.", None
-        if report is not None:
-            full = Reply(
-                kind=ReplyKind.ANALYSIS,
-                text=f"Every flagged assertion in {report.title or url}",
-                outcomes=(Outcome(url, report=report),),
-            )
+        if full is not None:
             text, blocks = reply_blocks(full, flags_shown=ALL_FLAGS, buttons=False)
         await self.app.client.chat_postEphemeral(
-            channel=body["channel"]["id"], user=body["user"]["id"], text=text, blocks=blocks
+            channel=channel, user=body["user"]["id"], text=text, blocks=blocks
         )
 
     async def _on_dismiss(self, ack, body: dict[str, Any]) -> None:
@@ -310,7 +308,7 @@ class SlackAdapter:
         reply_ts = body["container"]["message_ts"]
         team = (body.get("team") or {}).get("id", "")
         actor = await self._actor(team, channel, body["user"]["id"], "")
-        record = self.bot.store.reply_by_id(PLATFORM, team, channel, reply_ts)
+        record = self.bot.reply_record(PLATFORM, team, [channel], reply_ts)
         record, text = self.bot.dismiss(actor, record)
         if record is None:
             await self.app.client.chat_postEphemeral(

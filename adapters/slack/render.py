@@ -45,7 +45,7 @@ def reply_blocks(
         blocks += digest_blocks(digest)
     if not buttons:
         return fallback, blocks[:MAX_BLOCKS]
-    blocks = [*blocks[: MAX_BLOCKS - 1], _buttons(reply, show_all=cut_any)]
+    blocks = [*blocks[: MAX_BLOCKS - 1], _buttons(show_all=cut_any)]
     return fallback, blocks
 
 
@@ -80,11 +80,11 @@ def digest_blocks(digest: Digest) -> list[dict[str, Any]]:
     return blocks
 
 
-def _buttons(reply: Reply, *, show_all: bool) -> dict[str, Any]:
+def _buttons(*, show_all: bool) -> dict[str, Any]:
+    """Show all (the bot finds the reply's report by the reply's id) and Dismiss."""
     elements = []
     if show_all:
-        value = reply.reports[0].url or ""
-        elements.append(_button("Show all", SHOW_ALL, value[:2000]))
+        elements.append(_button("Show all", SHOW_ALL, "show_all"))
     elements.append(_button("Dismiss", DISMISS, "dismiss"))
     return {"type": "actions", "elements": elements}
 

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
@@ -360,3 +360,21 @@ async def test_replies_to_a_check_and_to_the_shortcut_can_be_dismissed(world) ->
     await sender.interaction(click("sourcecheck_dismiss", "dismiss", answered.response["ts"], user))
     _, deleted = await slack.wait_for("chat.delete", 2)
     assert deleted.body["ts"] == answered.response["ts"]
+
+
+async def test_show_all_works_on_a_link_that_redirected(world) -> None:
+    """Issue 13, bug 1: "Show all" said the report had expired for any redirected link."""
+    slack, articles, sender = world
+    articles.add_page("/long", LONG_PAGE, "text/html")
+
+    async def shortened(request):
+        return web.Response(status=302, headers={"Location": articles.url("/long")})
+
+    articles.add_handler("/s/x1", shortened)
+    await sender.send(message_event(f"<{articles.url('/s/x1')}>", "920.1", user="U1"))
+    (post,) = await slack.wait_for("chat.postMessage")
+    await sender.interaction(click("sourcecheck_show_all", "show_all", post.response["ts"], "U2"))
+    (full,) = await slack.wait_for("chat.postEphemeral")
+    assert "expired" not in full.body["text"]
+    shown = [b for b in full.body["blocks"] if b["type"] == "section" and "“" in b["text"]["text"]]
+    assert len(shown) > 10

@@ -223,3 +223,17 @@ async def test_a_message_waits_for_room_in_a_full_pool_and_is_answered(settings,
         assert small.in_use == 0
     finally:
         small.close()
+
+
+async def test_show_all_shows_the_reply_at_its_channels_sensitivity(chat, server) -> None:
+    """Issue 13, bug 3: "Show all" read the cached report at the default sensitivity."""
+    assert "high" in (await chat.command("sensitivity high")).text
+    reply = await chat.say(server.url("/budget"))
+    posted = chat.posted[-1]
+    record = chat.bot.reply_record("test", "W1", [posted.channel], posted.reply_id)
+    full = chat.bot.full_reply(record)
+    assert full is not None and record is not None and record.sensitivity == "high"
+    (report,) = full.reports
+    assert report.sensitivity == "high"
+    assert report.stats.flagged == reply.reports[0].stats.flagged
+    assert report.stats.flagged > chat.bot.cached_report(record.cache_key).stats.flagged

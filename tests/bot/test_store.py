@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.schema import MIGRATIONS, schema_version
-from bot.store import DAY, Store
+from bot.store import DAY, ReplyRecord, Store
 
 POSTGRES = os.environ.get(
     "SOURCECHECK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -132,5 +132,26 @@ def test_a_version_2_database_is_migrated_keeping_its_held_messages(tmp_path: Pa
         )
     engine.dispose()
     store = Store.open(url)
-    assert store.version == len(MIGRATIONS) == 3
+    assert store.version == len(MIGRATIONS) == 4
     assert store.unfinished("p", "new-run") == ["{}"]
+
+
+def test_a_version_3_database_keeps_its_replies_which_know_no_report(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        schema_version.create(connection)
+        connection.execute(schema_version.insert().values(version=3))
+        for migration in MIGRATIONS[:3]:
+            migration(connection)
+        connection.execute(
+            text(
+                "INSERT INTO replies (platform, workspace, channel, message_id, reply_id, "
+                "thread, author, at) VALUES ('p', 'W', 'C', 'M', 'R', NULL, 'U', 1.0)"
+            )
+        )
+    engine.dispose()
+    store = Store.open(url)
+    assert store.version == 4
+    record = store.reply_by_id("p", "W", "C", "R")
+    assert record == ReplyRecord("C", "M", "R", None, "U", None, None)
