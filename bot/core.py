@@ -159,6 +159,14 @@ class Bot:
         """Posting the reply failed: forget the claim so a retry is answered."""
         self.store.release(message.platform, _keys(message))
 
+    def get_meta(self, key: str) -> str | None:
+        """A value an adapter keeps between runs (e.g. the hash of its synced commands)."""
+        return self.store.get_meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Keep a value between runs."""
+        self.store.set_meta(key, value)
+
     def source_deleted(
         self, platform: str, workspace: str, channel: str, message_id: str
     ) -> ReplyRecord | None:

@@ -71,7 +71,7 @@ async def _handle(bot: Bot, message: Incoming) -> Reply | None:
 def _dismiss(bot: Bot, message: Incoming, args: list[str]) -> Reply:
     """`/sourcecheck dismiss [line]`: remove the reply to that line (default: the last one)."""
     line = args[0] if args else str(int(message.message_id) - 1)
-    record = bot.store.reply_to(PLATFORM, WORKSPACE, CHANNEL, line)
+    record = bot.reply_record(PLATFORM, WORKSPACE, [CHANNEL], f"reply-{line}")
     _, text = bot.dismiss(message, record)
     return Reply(kind=ReplyKind.COMMAND, text=text, ephemeral=True)
 

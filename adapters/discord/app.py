@@ -117,10 +117,10 @@ class DiscordAdapter:
         """Sync the command tree only when it changed since the last sync."""
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-        if self.bot.store.get_meta(COMMANDS_HASH) == digest:
+        if self.bot.get_meta(COMMANDS_HASH) == digest:
             return
         await self.tree.sync()
-        self.bot.store.set_meta(COMMANDS_HASH, digest)
+        self.bot.set_meta(COMMANDS_HASH, digest)
         log.info("discord.commands_synced")
 
     # Messages

@@ -73,3 +73,15 @@ async def test_commands_and_replies_in_order_and_settings_survive_a_restart(
         code, out, err = await console(["/sourcecheck log"], db)
     assert code == 0, err
     assert "sensitivity low" in out and out.startswith("[1] /sourcecheck log\n    ")
+
+
+async def test_dismiss_removes_the_reply_to_the_line_before(tmp_path: Path) -> None:
+    async with ArticleServer() as server:
+        server.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
+        lines = [f"read this {server.url('/a')}", "/sourcecheck dismiss", "/sourcecheck dismiss"]
+        code, out, err = await console(lines, tmp_path / "bot.db", "--jsonl")
+    assert code == 0, err
+    first, dismissed, again = [json.loads(row) for row in out.splitlines()]
+    assert first["kind"] == "analysis"
+    assert dismissed["text"] == "Dismissed."
+    assert again["text"] == "There is no reply of mine to dismiss here."
