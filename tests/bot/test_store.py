@@ -116,42 +116,36 @@ def test_item_1_a_poison_message_is_given_up_after_three_runs(any_store: Store) 
     assert not any_store.claim("p", [key], "run-5")
 
 
-def test_a_version_2_database_is_migrated_keeping_its_held_messages(tmp_path: Path) -> None:
+def database_at(tmp_path: Path, version: int, row: str) -> str:
+    """The URL of a SQLite database left at schema `version`, holding `row` (an INSERT)."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url)
     with engine.begin() as connection:
         schema_version.create(connection)
-        connection.execute(schema_version.insert().values(version=2))
-        MIGRATIONS[0](connection)
-        MIGRATIONS[1](connection)
-        connection.execute(
-            text(
-                "INSERT INTO pending (platform, key, run, message, at) "
-                "VALUES ('p', 'msg:1', 'old-run', '{}', 1.0)"
-            )
-        )
+        connection.execute(schema_version.insert().values(version=version))
+        for migration in MIGRATIONS[:version]:
+            migration(connection)
+        connection.execute(text(row))
     engine.dispose()
-    store = Store.open(url)
+    return url
+
+
+def test_a_version_2_database_is_migrated_keeping_its_held_messages(tmp_path: Path) -> None:
+    held = (
+        "INSERT INTO pending (platform, key, run, message, at) "
+        "VALUES ('p', 'msg:1', 'old-run', '{}', 1.0)"
+    )
+    store = Store.open(database_at(tmp_path, 2, held))
     assert store.version == len(MIGRATIONS) == 4
     assert store.unfinished("p", "new-run") == ["{}"]
 
 
 def test_a_version_3_database_keeps_its_replies_which_know_no_report(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        schema_version.create(connection)
-        connection.execute(schema_version.insert().values(version=3))
-        for migration in MIGRATIONS[:3]:
-            migration(connection)
-        connection.execute(
-            text(
-                "INSERT INTO replies (platform, workspace, channel, message_id, reply_id, "
-                "thread, author, at) VALUES ('p', 'W', 'C', 'M', 'R', NULL, 'U', 1.0)"
-            )
-        )
-    engine.dispose()
-    store = Store.open(url)
+    reply = (
+        "INSERT INTO replies (platform, workspace, channel, message_id, reply_id, "
+        "thread, author, at) VALUES ('p', 'W', 'C', 'M', 'R', NULL, 'U', 1.0)"
+    )
+    store = Store.open(database_at(tmp_path, 3, reply))
     assert store.version == 4
     record = store.reply_by_id("p", "W", "C", "R")
     assert record == ReplyRecord("C", "M", "R", None, "U", None, None)
