@@ -6,6 +6,7 @@ from analysis.extract import MAX_BODY_CHARS
 from analysis.report import Report, Sentence
 
 MAX_QUOTE = 220
+LONG_ARTICLE = f"a very long article: only its first {MAX_BODY_CHARS:,} characters were read"
 
 
 def render_text(report: Report, *, explain: bool = False, width: int = 100) -> str:
@@ -31,7 +32,7 @@ def render_text(report: Report, *, explain: bool = False, width: int = 100) -> s
         f"(sensitivity {report.sensitivity})."
     )
     if report.truncated:
-        lines.append(f"A very long article: only its first {MAX_BODY_CHARS:,} characters were read")
+        lines.append(LONG_ARTICLE[0].upper() + LONG_ARTICLE[1:] + ".")
     if explain:
         lines += ["", "Every sentence:"]
         lines += [_explain_line(s) for s in report.sentences]

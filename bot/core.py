@@ -311,14 +311,12 @@ class Bot:
         deadline = time.monotonic() + BACKLOG_WAIT
         try:
             async with self._room:
-                while True:
-                    places = await self._in_store(self._places, targets)
-                    if self.pool.reserve(places):
-                        break
+                while not self.pool.reserve(places):
                     if time.monotonic() >= deadline:
                         return None
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._room.wait(), deadline - time.monotonic())
+                    places = await self._in_store(self._places, targets)
                 self._room.notify(1)  # there may be room for the next in line too
             return places
         finally:

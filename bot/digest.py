@@ -9,10 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from analysis import Report, Stats
-from analysis.extract import MAX_BODY_CHARS
-from analysis.render import shorten
-
-LONG_ARTICLE = f"a very long article: only its first {MAX_BODY_CHARS:,} characters were read"
+from analysis.render import LONG_ARTICLE, shorten
 
 
 @dataclass(frozen=True, slots=True)
