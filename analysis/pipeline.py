@@ -1,7 +1,9 @@
-"""From a target (a URL, a file, or text) to a `Report`: fetch, extract, parse, judge, summarise.
+"""From a target to a `Report`: fetch, extract, parse, judge, summarise. The one
+orchestration of an analysis, for the bot, the command line, the tools and the workers.
 
-Fetching is I/O and async; everything after it is CPU work, kept in plain functions so a
-worker process can run it. Batches go through `nlp.pipe`.
+A target is typed: a `Link` or `Pasted` text. Fetching is I/O and async (`fetch`); the rest
+is CPU work in plain functions (`analyse_fetched`), so a worker process can run it with the
+page already fetched. Batches go through `nlp.pipe`.
 """
 
 import sys
@@ -33,6 +35,33 @@ class AnalysisOptions:
     model: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A web link to fetch and analyse (the bot's cache key)."""
+
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pasted:
+    """Text pasted into a chat, analysed as an article (never cached)."""
+
+    text: str
+
+
+Target = Link | Pasted
+PASTED_LABEL = "pasted text"
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A target ready for the CPU work: a link's page as fetched, or the pasted text."""
+
+    target: Target
+    page: FetchedPage | None
+    fetch_ms: int
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoadedArticle:
     """An extracted article, ready for NLP, with what loading it took (ms)."""
@@ -45,6 +74,36 @@ class LoadedArticle:
 def is_url(target: str) -> bool:
     """Whether a command-line target is a web link rather than a path."""
     return target.lower().startswith(("http://", "https://")) or "://" in target
+
+
+def label(target: Target) -> str:
+    """How a reply names a target: its link, or "pasted text"."""
+    return target.url if isinstance(target, Link) else PASTED_LABEL
+
+
+async def fetch(target: Target, policy: FetchPolicy) -> Fetched:
+    """Fetch a link's page (the I/O half of an analysis); pasted text needs nothing.
+
+    Raises AnalysisError.
+    """
+    if isinstance(target, Pasted):
+        return Fetched(target, None, 0)
+    started = time.perf_counter()
+    page = await fetch_page(target.url, policy)
+    return Fetched(target, page, _ms(started))
+
+
+def analyse_fetched(fetched: Fetched, sensitivity: Sensitivity, model: str | None = None) -> Report:
+    """Extract, parse, judge and summarise a fetched target (the CPU half, which a worker
+    process runs). Raises AnalysisError."""
+    match fetched:
+        case Fetched(target=Link(url), page=FetchedPage() as page):
+            loaded = load_page(url, page, fetched.fetch_ms)
+        case Fetched(target=Pasted(text)):
+            loaded = load_text(text, PASTED_LABEL)
+        case _:
+            raise TypeError("a link is analysed once its page is fetched")
+    return report_article(loaded, AnalysisOptions(sensitivity=sensitivity, model=model))
 
 
 async def load_target(target: str, options: AnalysisOptions) -> LoadedArticle:

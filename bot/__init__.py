@@ -4,10 +4,12 @@ from bot.commands import Command, CommandError, parse
 from bot.core import Bot
 from bot.digest import Digest, Flag
 from bot.health import Health, Status
+from bot.inline import InlineRunner
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
+from bot.pool import AnalysisPool, Runner
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import ChannelSettings, ReplyRecord, Store
-from bot.workers import AnalysisPool
+from bot.workers import ProcessRunner
 
 __all__ = [
     "AnalysisPool",
@@ -19,10 +21,13 @@ __all__ = [
     "Flag",
     "Health",
     "Incoming",
+    "InlineRunner",
     "Outcome",
+    "ProcessRunner",
     "Reply",
     "ReplyKind",
     "ReplyRecord",
+    "Runner",
     "Settings",
     "SettingsError",
     "Status",
@@ -34,11 +39,17 @@ __all__ = [
 
 
 def build_bot(settings: Settings) -> Bot:
-    """The bot for `settings`: its store (migrated) and its worker pool."""
+    """The bot for `settings`: its store (migrated) and its analysis pool (worker processes,
+    or the bot's own process when `workers` is 0)."""
     store = Store.open(settings.db_url)
-    pool = AnalysisPool(
-        settings.workers, settings.queue_size, settings.spacy_model, settings.analysis_time_limit
-    )
+    model, limit = settings.spacy_model, settings.analysis_time_limit
+    runner: Runner
+    if settings.workers:
+        runner = ProcessRunner(settings.workers, model, limit)
+    else:
+        runner = InlineRunner(model, limit)
+    capacity = max(1, settings.workers) + settings.queue_size
+    pool = AnalysisPool(runner, capacity, settings.fetch_policy(), settings.sensitivity)
     bot = Bot(settings, store, pool)
     bot.purge()
     return bot

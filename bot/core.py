@@ -12,17 +12,27 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 
-from analysis import AnalysisError, ErrorCode, Report, Sensitivity, render_text
+from analysis import (
+    AnalysisError,
+    ErrorCode,
+    Link,
+    Pasted,
+    Report,
+    Sensitivity,
+    Target,
+    label,
+    render_text,
+)
 from bot import metrics
 from bot.commands import Command, CommandError, Commands, parse
 from bot.health import Health
 from bot.limits import RateLimits, Verdict
 from bot.links import domain_matches, domain_of, find_links, word_count
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
+from bot.pool import AnalysisPool
 from bot.schema import KEY
 from bot.settings import Settings
 from bot.store import ChannelSettings, ReplyRecord, Store
-from bot.workers import AnalysisPool
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +45,6 @@ SLOW_DOWN = (
     "You're sending links faster than I can check them, so I've skipped some. "
     "Please wait a minute before sharing more."
 )
-PASTED = "pasted text"
 
 
 class Bot:
@@ -86,8 +95,9 @@ class Bot:
         if verdict is not Verdict.ALLOW:
             self.store.finish(message.platform, keys)
             return _slow_down() if verdict is Verdict.WARN else None
-        if not any(map(_is_text, targets)):
-            held = _to_json(replace(message, text="", links=tuple(targets)))
+        if all(isinstance(target, Link) for target in targets):
+            links = tuple(target.url for target in targets if isinstance(target, Link))
+            held = _to_json(replace(message, text="", links=links))
             self.store.hold(message.platform, keys[0], self.run_id, held)
         return await self._answer(message, targets)
 
@@ -113,7 +123,7 @@ class Bot:
             reply_id,
             message.reply_thread,
             message.author,
-            shown.target if shown else None,
+            shown.cache_key if shown else None,
             str(shown.report.sensitivity) if shown and shown.report else None,
         )
         self.store.record_reply(message.platform, message.workspace, record)
@@ -142,7 +152,7 @@ class Bot:
         return Reply(
             kind=ReplyKind.ANALYSIS,
             text=f"Every flagged assertion in {report.title or record.cache_key}",
-            outcomes=(Outcome(record.cache_key, report=report),),
+            outcomes=(Outcome(record.cache_key, report=report, cache_key=record.cache_key),),
         )
 
     def first_delivery(self, platform: str, workspace: str, delivery_id: str) -> bool:
@@ -232,10 +242,10 @@ class Bot:
                 text=f"Links to {domain_of(denied[0])} are not analysed in this workspace.",
                 ephemeral=True,
             )
-        targets = [link for link in links if link not in denied] or [command.rest]
+        targets: list[Target] = [Link(link) for link in links if link not in denied]
         if self._rate(message) is not Verdict.ALLOW:
             return replace(_slow_down(), kind=ReplyKind.COMMAND)
-        reply = await self._answer(message, targets)
+        reply = await self._answer(message, targets or [Pasted(command.rest)])
         return reply if self.speaks_in(message) else replace(reply, ephemeral=True)
 
     def _rate(self, message: Incoming) -> Verdict:
@@ -256,7 +266,7 @@ class Bot:
 
     # Deciding and answering
 
-    def _targets(self, message: Incoming) -> list[str]:
+    def _targets(self, message: Incoming) -> list[Target]:
         """What to analyse in a message: its links, or the message itself as pasted text."""
         if message.author_is_bot:
             return []
@@ -269,13 +279,13 @@ class Bot:
         links = find_links(message.text, self.settings.max_links, message.links)
         wanted = [link for link in links if _wanted(link, rules, channel, message)]
         if wanted or links:
-            return wanted
+            return [Link(link) for link in wanted]
         asked = channel.mode == "auto" or message.mentioned
         if asked and word_count(message.text) >= self.settings.min_text_words:
-            return [message.text]
+            return [Pasted(message.text)]
         return []
 
-    async def _answer(self, message: Incoming, targets: list[str]) -> Reply:
+    async def _answer(self, message: Incoming, targets: list[Target]) -> Reply:
         """Analyse the targets; only those not cached nor already being analysed take a
         place in the pool, so a burst of one popular link never makes the bot "busy"."""
         places = await self._admit(targets)
@@ -296,7 +306,7 @@ class Bot:
                 self._room.notify(1)
         return await asyncio.to_thread(_reply, list(outcomes))
 
-    async def _admit(self, targets: list[str]) -> int | None:
+    async def _admit(self, targets: list[Target]) -> int | None:
         """Take a place in the pool for each target that needs analysing, or wait for room
         while fewer than `backlog` messages wait, for at most BACKLOG_WAIT seconds. A
         waiting message holds no page and no worker, and needs no place once another has
@@ -322,46 +332,47 @@ class Bot:
         finally:
             self._waiting -= 1
 
-    def _places(self, targets: list[str]) -> int:
+    def _places(self, targets: list[Target]) -> int:
         needed = len([t for t in targets if self._needs_analysis(t)])
         return min(needed, self.pool.capacity)
 
-    def _needs_analysis(self, target: str) -> bool:
-        if _is_text(target):
+    def _needs_analysis(self, target: Target) -> bool:
+        if isinstance(target, Pasted):
             return True
-        if target in self._in_flight:
+        if target.url in self._in_flight:
             return False
-        return self.store.cached_report(target, self.settings.cache_ttl) is None
+        return self.store.cached_report(target.url, self.settings.cache_ttl) is None
 
-    async def _outcome(self, message: Incoming, target: str, channel: ChannelSettings) -> Outcome:
-        is_text = _is_text(target)
-        label = PASTED if is_text else target
+    async def _outcome(
+        self, message: Incoming, target: Target, channel: ChannelSettings
+    ) -> Outcome:
         sensitivity = channel.sensitivity or self.settings.sensitivity
+        key = target.url if isinstance(target, Link) else None
         try:
-            report, cached = await self._report(target, is_text)
+            report, cached = await self._report(target)
         except Exception as failure:  # one bad link never stops the bot
             error = failure if isinstance(failure, AnalysisError) else _internal(failure)
             log.info("analysis.error", extra={"code": str(error.code)})
             metrics.ERRORS.labels(str(error.code)).inc()
             metrics.ANALYSES.labels("error").inc()
-            return Outcome(label, error=error)
+            return Outcome(label(target), error=error)
         metrics.ANALYSES.labels("ok").inc()
         metrics.CACHE_HITS.inc(cached)
         report = await self._in_store(self._count, message, target, report, cached, sensitivity)
         metrics.FLAGS.inc(report.stats.flagged)
-        return Outcome(label, report=report)
+        return Outcome(label(target), report=report, cache_key=key)
 
     def _count(
         self,
         message: Incoming,
-        target: str,
+        target: Target,
         report: Report,
         cached: bool,
         sensitivity: Sensitivity,
     ) -> Report:
         """`report` flagged at the channel's sensitivity, counted in the usage statistics."""
         report = report.with_sensitivity(sensitivity)
-        domain = PASTED if _is_text(target) else domain_of(target)
+        domain = domain_of(target.url) if isinstance(target, Link) else label(target)
         self.store.count_analysis(
             message.platform,
             message.workspace,
@@ -372,22 +383,22 @@ class Bot:
         )
         return report
 
-    async def _report(self, target: str, is_text: bool) -> tuple[Report, bool]:
+    async def _report(self, target: Target) -> tuple[Report, bool]:
         """A fresh or cached report; concurrent requests for one URL share one analysis."""
-        options = self.settings.analysis_options()
-        if is_text:
-            return await self.pool.analyse(target, options, is_text=True), False
-        cached = await self._in_store(self.cached_report, target)
+        if isinstance(target, Pasted):
+            return await self.pool.analyse(target), False
+        url = target.url
+        cached = await self._in_store(self.cached_report, url)
         if cached is not None:
             return cached, True
-        running = self._in_flight.get(target)
+        running = self._in_flight.get(url)
         if running is not None:
             return await asyncio.shield(running), True
         future: asyncio.Future[Report] = asyncio.get_running_loop().create_future()
-        self._in_flight[target] = future
+        self._in_flight[url] = future
         try:
-            report = await self.pool.analyse(target, options, is_text=False)
-            await self._in_store(self._cache, target, report)
+            report = await self.pool.analyse(target)
+            await self._in_store(self._cache, url, report)
             future.set_result(report)
             return report, False
         except Exception as error:  # every failure reaches the waiters: none waits forever
@@ -399,7 +410,7 @@ class Bot:
             if not future.done():
                 future.set_exception(_internal(asyncio.CancelledError()))
                 future.exception()
-            del self._in_flight[target]
+            del self._in_flight[url]
 
     def _cache(self, url: str, report: Report) -> None:
         self.store.cache_report(url, json.dumps(report.to_json()))
@@ -431,7 +442,7 @@ def _shown(reply: Reply | None) -> Outcome | None:
     """The outcome a reply's "Show all" opens: its first report of a link (pasted text is
     not cached)."""
     outcomes = reply.outcomes if reply is not None else ()
-    return next((o for o in outcomes if o.report and not _is_text(o.target)), None)
+    return next((o for o in outcomes if o.report and o.cache_key), None)
 
 
 def _slow_down() -> Reply:
@@ -448,11 +459,6 @@ def _to_json(message: Incoming) -> str:
 def _from_json(text: str) -> Incoming:
     fields = json.loads(text)
     return Incoming(**fields | {"links": tuple(fields["links"])})
-
-
-def _is_text(target: str) -> bool:
-    """Pasted text rather than a link."""
-    return not target.startswith(("http://", "https://"))
 
 
 def _keys(message: Incoming) -> list[str]:

@@ -57,11 +57,13 @@ class ReplyKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One analysed target: its report, or why there is none."""
+    """One analysed target (named by its link or "pasted text"): its report, or why there
+    is none; `cache_key` is the link its report is cached under (None for pasted text)."""
 
     target: str
     report: Report | None = None
     error: AnalysisError | None = None
+    cache_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,7 +26,7 @@ class Settings:
     db_url: str = "sqlite:///data/sourcecheck.db"
     max_links: int = 3
     min_text_words: int = 120
-    workers: int = 1
+    workers: int = 1  # 0: analyse in the bot's own process (bot/inline.py)
     queue_size: int = 20
     backlog: int = 1000
     analysis_time_limit: float = 30.0
@@ -55,17 +55,24 @@ class Settings:
                 "set SLACK_APP_TOKEN to use Socket Mode."
             )
 
+    def fetch_policy(self) -> FetchPolicy:
+        """How pages may be fetched under these settings."""
+        return FetchPolicy(
+            timeout=self.fetch_timeout,
+            max_bytes=self.fetch_max_bytes,
+            addresses=AddressPolicy.from_list(list(self.fetch_allow)),
+        )
+
     def analysis_options(self, sensitivity: Sensitivity | None = None) -> AnalysisOptions:
         """The analysis core's options for these settings."""
         return AnalysisOptions(
             sensitivity=sensitivity or self.sensitivity,
-            fetch=FetchPolicy(
-                timeout=self.fetch_timeout,
-                max_bytes=self.fetch_max_bytes,
-                addresses=AddressPolicy.from_list(list(self.fetch_allow)),
-            ),
+            fetch=self.fetch_policy(),
             model=self.spacy_model,
         )
+
+
+DEFAULT = Settings()
 
 
 def load_settings(env_file: str | Path | None = ".env") -> Settings:
@@ -81,25 +88,27 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
     except ValueError as error:
         raise SettingsError(f"SOURCECHECK_FETCH_ALLOW: {error}") from None
     return Settings(
-        fetch_timeout=_number(values, "SOURCECHECK_FETCH_TIMEOUT", 10.0, float),
-        fetch_max_bytes=_number(values, "SOURCECHECK_FETCH_MAX_BYTES", 5_000_000, int),
+        fetch_timeout=_number(values, "SOURCECHECK_FETCH_TIMEOUT", "fetch_timeout"),
+        fetch_max_bytes=_number(values, "SOURCECHECK_FETCH_MAX_BYTES", "fetch_max_bytes"),
         fetch_allow=allow,
         spacy_model=values.get("SOURCECHECK_SPACY_MODEL") or None,
-        sensitivity=_choice(values, "SOURCECHECK_SENSITIVITY", Sensitivity, Sensitivity.MEDIUM),
-        log_level=values.get("SOURCECHECK_LOG_LEVEL", "INFO").upper(),
-        db_url=values.get("SOURCECHECK_DB_URL") or "sqlite:///data/sourcecheck.db",
-        max_links=_number(values, "SOURCECHECK_MAX_LINKS", 3, int),
-        min_text_words=_number(values, "SOURCECHECK_MIN_TEXT_WORDS", 120, int),
-        workers=_number(values, "SOURCECHECK_WORKERS", 1, int),
-        queue_size=_number(values, "SOURCECHECK_QUEUE_SIZE", 20, int),
-        backlog=_number(values, "SOURCECHECK_BACKLOG", 1000, int),
-        analysis_time_limit=_number(values, "SOURCECHECK_ANALYSIS_TIME_LIMIT", 30.0, float),
-        member_rate=_number(values, "SOURCECHECK_MEMBER_RATE", 6, int, zero=True),
-        channel_rate=_number(values, "SOURCECHECK_CHANNEL_RATE", 30, int, zero=True),
-        cache_ttl=_number(values, "SOURCECHECK_CACHE_TTL", 86_400.0, float),
-        retention_days=_number(values, "SOURCECHECK_RETENTION_DAYS", 30, int),
-        port=_number(values, "SOURCECHECK_PORT", 3000, int),
-        host=values.get("SOURCECHECK_HOST", "").strip() or "0.0.0.0",
+        sensitivity=_choice(values, "SOURCECHECK_SENSITIVITY", Sensitivity, DEFAULT.sensitivity),
+        log_level=(values.get("SOURCECHECK_LOG_LEVEL") or DEFAULT.log_level).upper(),
+        db_url=values.get("SOURCECHECK_DB_URL") or DEFAULT.db_url,
+        max_links=_number(values, "SOURCECHECK_MAX_LINKS", "max_links"),
+        min_text_words=_number(values, "SOURCECHECK_MIN_TEXT_WORDS", "min_text_words"),
+        workers=_number(values, "SOURCECHECK_WORKERS", "workers", zero=True),
+        queue_size=_number(values, "SOURCECHECK_QUEUE_SIZE", "queue_size"),
+        backlog=_number(values, "SOURCECHECK_BACKLOG", "backlog"),
+        analysis_time_limit=_number(
+            values, "SOURCECHECK_ANALYSIS_TIME_LIMIT", "analysis_time_limit"
+        ),
+        member_rate=_number(values, "SOURCECHECK_MEMBER_RATE", "member_rate", zero=True),
+        channel_rate=_number(values, "SOURCECHECK_CHANNEL_RATE", "channel_rate", zero=True),
+        cache_ttl=_number(values, "SOURCECHECK_CACHE_TTL", "cache_ttl"),
+        retention_days=_number(values, "SOURCECHECK_RETENTION_DAYS", "retention_days"),
+        port=_number(values, "SOURCECHECK_PORT", "port"),
+        host=values.get("SOURCECHECK_HOST", "").strip() or DEFAULT.host,
         slack_bot_token=values.get("SLACK_BOT_TOKEN", "").strip(),
         slack_app_token=values.get("SLACK_APP_TOKEN", "").strip(),
         slack_signing_secret=values.get("SLACK_SIGNING_SECRET", "").strip(),
@@ -123,10 +132,11 @@ def _words(raw: str) -> tuple[str, ...]:
     return tuple(word.strip() for word in raw.replace(",", " ").split() if word.strip())
 
 
-def _number[T: (int, float)](
-    values: dict[str, str], name: str, default: T, kind: type[T], *, zero: bool = False
-) -> T:
-    """A positive number (or zero, where `zero` allows it: "no limit")."""
+def _number(values: dict[str, str], name: str, setting: str, *, zero: bool = False) -> float:
+    """A positive number (or zero, where `zero` allows it) of the setting's type, or the
+    setting's default when unset."""
+    default = getattr(DEFAULT, setting)
+    kind = type(default)
     raw = values.get(name, "").strip()
     if not raw:
         return default

@@ -1,11 +1,10 @@
-"""The analysis worker pool: analysis runs in worker processes, never on the event loop.
+"""Analysis in worker processes, never on the event loop: the production runner of the pool.
 
 Each worker is a process of its own that loads the spaCy model once, then runs one analysis
-at a time. An analysis that overruns the time limit has its worker killed and replaced, so
-no page can hold a worker for long; a worker that dies is replaced too. Workers end when
-the bot process ends, however it ends. The pool takes at most `workers + queue_size`
-analyses at a time; `reserve()` says no beyond that, so the bot can tell the user it is busy
-instead of queueing without bound.
+at a time: it receives the fetched target and the sensitivity, its model named at start. An
+analysis that overruns the time limit has its worker killed and replaced, so no page can
+hold a worker for long; a worker that dies is replaced too. Workers end when the bot process
+ends, however it ends.
 """
 
 import asyncio
@@ -15,22 +14,11 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
-from analysis import (
-    AnalysisError,
-    AnalysisOptions,
-    ErrorCode,
-    FetchedPage,
-    Report,
-    fetch_page,
-    load_page,
-    load_text,
-    report_article,
-)
+from analysis import AnalysisError, ErrorCode, Fetched, Report, Sensitivity, analyse_fetched
 from analysis.nlp import load_pipeline
 
 log = logging.getLogger(__name__)
@@ -47,19 +35,19 @@ FAILED = "Something went wrong while analysing this. Please try again."
 
 
 def _serve(conn: Connection, model: str | None, parent: int) -> None:
-    """A worker's life: load the model, say so, then run each job sent until the pipe
-    closes. Expected failures go back as AnalysisError; others by their type alone (their
-    text may hold article content)."""
+    """A worker's life: load the model, say so, then analyse each fetched target sent until
+    the pipe closes. Expected failures go back as AnalysisError; others by their type alone
+    (their text may hold article content)."""
     _exit_with_parent(parent)
     load_pipeline(model)
     conn.send(READY)
     while True:
         try:
-            function, args = conn.recv()
+            fetched, sensitivity = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            result: tuple[str, Any] = ("ok", function(*args))
+            result: tuple[str, Any] = ("ok", analyse_fetched(fetched, sensitivity, model))
         except AnalysisError as error:
             result = ("error", error)
         except Exception as error:  # reported to the pool, which logs it
@@ -80,16 +68,6 @@ def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _analyse_text(text: str, options: AnalysisOptions) -> Report:
-    return report_article(load_text(text, "pasted text"), options)
-
-
-def _analyse_page(
-    target: str, page: FetchedPage, fetch_ms: int, options: AnalysisOptions
-) -> Report:
-    return report_article(load_page(target, page, fetch_ms), options)
 
 
 class _Worker:
@@ -113,14 +91,14 @@ class _Worker:
         """The worker's process id."""
         return self.process.pid
 
-    def run(self, function: Callable[..., Report], args: tuple[Any, ...], limit: float) -> Report:
+    def run(self, job: tuple[Fetched, Sensitivity], limit: float) -> Report:
         """Run one job, blocking this thread. Raises AnalysisError; TimeoutError when the
         job overran `limit` seconds; EOFError when the worker died."""
         if not self.ready:
             if not self.conn.poll(START_LIMIT) or self.conn.recv() != READY:
                 raise EOFError("the worker did not start")
             self.ready = True
-        self.conn.send((function, args))
+        self.conn.send(job)
         if not self.conn.poll(limit):
             raise TimeoutError
         status, value = self.conn.recv()
@@ -138,17 +116,13 @@ class _Worker:
         self.conn.close()
 
 
-class AnalysisPool:
-    """A bounded pool of analysis processes, each replaced when it overruns or dies."""
+class ProcessRunner:
+    """Worker processes, each replaced when it overruns or dies."""
 
-    def __init__(
-        self, workers: int, queue_size: int, model: str | None, time_limit: float = TIME_LIMIT
-    ) -> None:
+    def __init__(self, workers: int, model: str | None, time_limit: float = TIME_LIMIT) -> None:
         self.workers = workers
-        self.capacity = workers + queue_size
         self.model = model
         self.time_limit = time_limit
-        self.in_use = 0
         self.replaced = 0
         self._closed = False
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
@@ -179,37 +153,16 @@ class AnalysisPool:
         with self._lock:
             return [w.pid for w in self._all if w.pid is not None]
 
-    def reserve(self, count: int) -> bool:
-        """Take `count` places for analyses, or none if the pool is full."""
-        if self.in_use + count > self.capacity:
-            return False
-        self.in_use += count
-        return True
-
-    def release(self, count: int) -> None:
-        """Give back places taken by `reserve`."""
-        self.in_use = max(0, self.in_use - count)
-
-    async def analyse(self, target: str, options: AnalysisOptions, *, is_text: bool) -> Report:
-        """Analyse a URL (or pasted text). The page is fetched here, on the event loop, so
-        slow sites never hold a worker; extraction and NLP run in a worker, within the
-        pool's time limit. Raises AnalysisError."""
-        if is_text:
-            return await self._run(_analyse_text, target, options)
-        started = time.perf_counter()
-        page = await fetch_page(target, options.fetch)
-        fetch_ms = round((time.perf_counter() - started) * 1000)
-        return await self._run(_analyse_page, target, page, fetch_ms, options)
-
-    async def _run(self, function: Callable[..., Report], *args: object) -> Report:
+    async def run(self, fetched: Fetched, sensitivity: Sensitivity) -> Report:
+        """The report of one fetched target, from an idle worker, within the time limit."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self._job, function, args)
+        return await loop.run_in_executor(self._threads, self._job, (fetched, sensitivity))
 
-    def _job(self, function: Callable[..., Report], args: tuple[Any, ...]) -> Report:
-        """Run one job on an idle worker (in one of the pool's threads, one per worker)."""
+    def _job(self, job: tuple[Fetched, Sensitivity]) -> Report:
+        """Run one job on an idle worker (in one of the runner's threads, one per worker)."""
         worker = self._idle.get()
         try:
-            return worker.run(function, args, self.time_limit)
+            return worker.run(job, self.time_limit)
         except TimeoutError:
             log.warning("analysis.overran", extra={"limit_s": self.time_limit})
             worker = self._replace(worker)

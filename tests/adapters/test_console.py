@@ -17,6 +17,7 @@ async def console(lines: list[str], db: Path, *args: str) -> tuple[int, str, str
         "SOURCECHECK_FETCH_ALLOW": "127.0.0.1",
         "SOURCECHECK_DB_URL": f"sqlite:///{db}",
         "SOURCECHECK_LOG_LEVEL": "WARNING",
+        "SOURCECHECK_WORKERS": "0",
     }
     process = await asyncio.create_subprocess_exec(
         str(SOURCECHECK),

@@ -12,7 +12,7 @@ from aiohttp import ClientError, ClientSession
 
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
-from tests.fakes.bot_process import bot_process, free_port, log_tail
+from tests.fakes.bot_process import free_port, log_tail, start_bot
 from tests.fakes.discord import (
     CHANNEL,
     GUILD,
@@ -44,7 +44,7 @@ async def world(tmp_path: Path, request: pytest.FixtureRequest):
             "DISCORD_GATEWAY_URL": discord.gateway_url,
         } | getattr(request, "param", {})
         port = free_port()
-        async with bot_process(tmp_path, settings | {"SOURCECHECK_PORT": str(port)}) as process:
+        async with start_bot(tmp_path, settings | {"SOURCECHECK_PORT": str(port)}) as process:
             try:
                 await asyncio.wait_for(discord.ready.wait(), timeout=60)
             except TimeoutError:
@@ -181,7 +181,7 @@ async def test_two_shards_both_identify(tmp_path: Path) -> None:
             "DISCORD_GATEWAY_URL": discord.gateway_url,
             "SOURCECHECK_DISCORD_SHARDS": "2",
         }
-        async with bot_process(tmp_path, settings) as process:
+        async with start_bot(tmp_path, settings) as process:
             for _ in range(600):
                 if len(discord.identified) >= 2 or process.returncode is not None:
                     break
@@ -197,8 +197,9 @@ async def test_a_dead_connection_stops_the_bot_with_an_error(tmp_path: Path) -> 
             "DISCORD_TOKEN": "bad-token",
             "DISCORD_API_URL": discord.base + "/api/v10",
             "DISCORD_GATEWAY_URL": discord.gateway_url,
+            "SOURCECHECK_WORKERS": "0",  # the real process, for its exit status
         }
-        async with bot_process(tmp_path, settings) as process:
+        async with start_bot(tmp_path, settings) as process:
             code = await asyncio.wait_for(process.wait(), timeout=60)
         assert code != 0
         assert "discord adapter failed" in log_tail(tmp_path)
@@ -283,13 +284,14 @@ async def test_a_message_claimed_before_a_kill_9_is_answered_after_the_restart(
             "DISCORD_API_URL": discord.base + "/api/v10",
             "DISCORD_GATEWAY_URL": discord.gateway_url,
             "SOURCECHECK_DB_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            "SOURCECHECK_WORKERS": "1",  # the real process and its worker, to kill
         }
         first, second = tmp_path / "first", tmp_path / "second"
         first.mkdir()
         second.mkdir()
         port = free_port()
         settings["SOURCECHECK_PORT"] = str(port)
-        async with bot_process(first, settings) as process:
+        async with start_bot(first, settings) as process:
             assert (await healthy(port))["ok"], log_tail(first)
             message_id = await say(discord, articles.url("/slow"))
             for _ in range(600):  # until claimed, and the page is loading
@@ -301,7 +303,7 @@ async def test_a_message_claimed_before_a_kill_9_is_answered_after_the_restart(
             await process.wait()
         assert discord.called("POST", f"/channels/{message_id}/messages") == []
         discord.ready.clear()
-        async with bot_process(second, settings) as process:
+        async with start_bot(second, settings) as process:
             (reply,) = await discord.wait_for("POST", f"/channels/{message_id}/messages")
             await asyncio.sleep(2.0)
             assert process.returncode is None, log_tail(second)

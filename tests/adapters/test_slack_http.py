@@ -9,7 +9,7 @@ from aiohttp import ClientSession, web
 
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
-from tests.fakes.bot_process import bot_process, free_port, log_tail
+from tests.fakes.bot_process import free_port, log_tail, start_bot
 from tests.fakes.slack import BOT_USER, EventSender, FakeSlack, block_kit_error, message_event
 
 SECRET = "test-signing-secret"
@@ -23,7 +23,7 @@ async def world(tmp_path: Path, request: pytest.FixtureRequest):
         articles.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
         port = free_port()
         settings = slack.http_mode(port, SECRET) | getattr(request, "param", {})
-        async with bot_process(tmp_path, settings) as process:
+        async with start_bot(tmp_path, settings) as process:
             base = f"http://127.0.0.1:{port}"
             await _wait_healthy(base, process, tmp_path)
             yield slack, articles, EventSender(base + "/slack/events", SECRET)
@@ -46,7 +46,9 @@ async def _wait_healthy(base: str, process, folder: Path) -> None:
     raise AssertionError("the bot did not start:\n" + log_tail(folder))
 
 
+@pytest.mark.parametrize("world", [{"SOURCECHECK_WORKERS": "1"}], indirect=True)
 async def test_a_link_gets_exactly_one_threaded_reply(world) -> None:
+    """End to end: the bot process with its worker process."""
     slack, articles, sender = world
     link = articles.url("/a")
     assert await sender.send(message_event(f"look <{link}|this>", "100.1")) == 200
@@ -61,7 +63,9 @@ async def test_a_link_gets_exactly_one_threaded_reply(world) -> None:
     assert len(slack.called("chat.postMessage")) == 1
 
 
+@pytest.mark.parametrize("world", [{"SOURCECHECK_WORKERS": "0"}], indirect=True)
 async def test_metrics_and_health_are_served_on_the_http_port(world) -> None:
+    """In a process of its own, so the counters start at zero."""
     slack, articles, sender = world
     base = sender.url.removesuffix("/slack/events")
     assert await sender.send(message_event(articles.url("/a"), "150.1")) == 200

@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 from adapters.slack import SlackAdapter
-from bot import AnalysisPool, Bot, Incoming, Settings, Store
+from bot import AnalysisPool, Bot, Incoming, InlineRunner, Settings, Store
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.bot_process import bot_process, free_port, log_tail
@@ -38,7 +38,8 @@ async def test_kill_9_after_the_acks_and_every_message_still_gets_one_reply(
             articles.add_page(f"/slow/{number}", PAGE, "text/html", delay=3.0)
         port = free_port()
         database = {"SOURCECHECK_DB_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
-        settings = slack.http_mode(port, SECRET) | database
+        workers = {"SOURCECHECK_WORKERS": "1"}  # end to end, with the worker processes
+        settings = slack.http_mode(port, SECRET) | database | workers
         sender = EventSender(f"http://127.0.0.1:{port}/slack/events", SECRET)
         first, second = tmp_path / "first", tmp_path / "second"
         first.mkdir()
@@ -77,7 +78,7 @@ async def test_a_reply_posted_just_before_the_crash_is_recorded_not_posted_again
             slack_signing_secret=SECRET,
             slack_api_url=slack.base + "/api/",
         )
-        pool = AnalysisPool(workers=1, queue_size=2, model=None)
+        pool = AnalysisPool(InlineRunner(None), 3, settings.fetch_policy())
         try:
             crashed = Bot(settings, Store.open(settings.db_url), pool)
             posted, unposted = (

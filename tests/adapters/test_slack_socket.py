@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
-from tests.fakes.bot_process import bot_process, log_tail
+from tests.fakes.bot_process import log_tail, start_bot
 from tests.fakes.slack import TEAM, FakeSlack, block_kit_error, message_event
 
 
@@ -34,8 +34,9 @@ async def test_socket_mode_answers_once_and_acks_every_envelope(tmp_path: Path) 
             "SLACK_BOT_TOKEN": "xoxb-test",
             "SLACK_APP_TOKEN": "xapp-test",
             "SLACK_API_URL": slack.base + "/api/",
+            "SOURCECHECK_WORKERS": "0",  # a process of its own: SIGTERM ends the socket at once
         }
-        async with bot_process(tmp_path, settings):
+        async with start_bot(tmp_path, settings):
             try:
                 await asyncio.wait_for(slack.connected.wait(), timeout=60)
             except TimeoutError:

@@ -1,19 +1,47 @@
-"""Shared fixtures of the bot tests: one worker pool per test module, and settings that
-let the bot fetch from the local article server."""
+"""Shared fixtures of the bot tests: analysis in this process (the model loads once per test
+run, no worker process), and settings that let the bot fetch from the local article server.
+Tests of the worker processes themselves build a `ProcessRunner` pool with `process_pool`."""
 
 from pathlib import Path
 
 import pytest
 
-from bot import AnalysisPool, Settings
+from analysis import Fetched, Report, Sensitivity
+from bot import AnalysisPool, InlineRunner, ProcessRunner, Settings
+
+CAPACITY = 10
 
 
-@pytest.fixture(scope="module")
-def pool():
-    """Two analysis workers (the model loads once per worker), room for eight more."""
-    workers = AnalysisPool(workers=2, queue_size=8, model=None)
-    yield workers
-    workers.close()
+class _Kept:
+    """The session's runner, lent to one bot: closing the bot leaves it running."""
+
+    def __init__(self, runner: InlineRunner) -> None:
+        self.runner = runner
+
+    async def run(self, fetched: Fetched, sensitivity: Sensitivity) -> Report:
+        return await self.runner.run(fetched, sensitivity)
+
+    def close(self) -> None:
+        """Nothing: the runner outlives the bot."""
+
+
+@pytest.fixture(scope="session")
+def runner():
+    """The real analysis, run in this process."""
+    inline = InlineRunner(model=None)
+    yield _Kept(inline)
+    inline.close()
+
+
+@pytest.fixture
+def pool(runner, settings: Settings) -> AnalysisPool:
+    """A pool of the session's runner, fetching as `settings` allow."""
+    return AnalysisPool(runner, CAPACITY, settings.fetch_policy())
+
+
+def process_pool(settings: Settings, capacity: int, time_limit: float = 30.0) -> AnalysisPool:
+    """A pool of one worker process, as the bot runs in production."""
+    return AnalysisPool(ProcessRunner(1, None, time_limit), capacity, settings.fetch_policy())
 
 
 @pytest.fixture

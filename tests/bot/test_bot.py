@@ -1,4 +1,4 @@
-"""The bot core through the test adapter: real store, real worker pool, articles on 127.0.0.1."""
+"""The bot core through the test adapter: real store, real analysis, articles on 127.0.0.1."""
 
 import asyncio
 from dataclasses import replace
@@ -7,6 +7,7 @@ import pytest
 
 from analysis import Sensitivity
 from bot import AnalysisPool, Bot, Digest, ReplyKind, Settings, Store
+from tests.bot.conftest import process_pool
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer, trickle
 from tests.fakes.chat import TestAdapter
@@ -189,7 +190,7 @@ async def test_only_the_poster_or_a_moderator_can_dismiss(chat, server) -> None:
 
 async def test_a_full_queue_with_no_backlog_answers_busy(settings, server) -> None:
     server.add_handler("/slow", lambda request: trickle(request, delay=0.2))
-    small = AnalysisPool(workers=1, queue_size=0, model=None)
+    small = process_pool(settings, capacity=1)
     try:
         chat = TestAdapter(Bot(replace(settings, backlog=0), Store.open(settings.db_url), small))
         slow = asyncio.create_task(chat.say(server.url("/slow")))
@@ -212,7 +213,7 @@ async def test_a_digest_says_what_was_cut(chat, server) -> None:
 
 async def test_a_message_waits_for_room_in_a_full_pool_and_is_answered(settings, server) -> None:
     server.add_page("/slow", PAGE, "text/html", delay=1.0)
-    small = AnalysisPool(workers=1, queue_size=0, model=None)
+    small = process_pool(settings, capacity=1)
     try:
         chat = TestAdapter(Bot(settings, Store.open(settings.db_url), small))
         first = asyncio.create_task(chat.say(server.url("/slow")))

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from analysis import AnalysisError, AnalysisOptions, ErrorCode, analyze
 from analysis.fetch import AddressPolicy, FetchPolicy
-from bot import AnalysisPool, Bot, ReplyKind, Settings, Store
+from bot import AnalysisPool, Bot, ReplyKind, Runner, Settings, Store
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer, gzip_bomb, trickle
 from tests.fakes.chat import TestAdapter
@@ -222,7 +222,7 @@ async def served():
 
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[c.name for c in CASES])
 async def test_the_chat_hears_a_clear_message(
-    tmp_path: Path, pool: AnalysisPool, served: ArticleServer, index: int
+    tmp_path: Path, runner: Runner, served: ArticleServer, index: int
 ) -> None:
     case = CASES[index]
     settings = Settings(
@@ -231,6 +231,7 @@ async def test_the_chat_hears_a_clear_message(
         fetch_timeout=DEADLINE,
         fetch_max_bytes=MAX_BYTES,
     )
+    pool = AnalysisPool(runner, 1, settings.fetch_policy())
     chat = TestAdapter(Bot(settings, Store.open(settings.db_url), pool))
     reply = await asyncio.wait_for(chat.say(served.url(f"/{index}")), DEADLINE + 60)
     assert reply is not None and len(chat.posted) == 1

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from analysis.extract import MAX_BODY_CHARS
 from bot import AnalysisPool, Bot, Digest, ReplyKind, Settings, Store
+from tests.bot.conftest import process_pool
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.chat import TestAdapter
@@ -60,21 +61,13 @@ async def test_item_1_a_redirect_to_an_unusable_link_is_answered(chat, server, p
     assert "I couldn't analyse" in text
 
 
-class FailingPool:
-    """A pool whose analyses fail the way no analysis error does (a bug, a broken worker)."""
-
-    capacity = 4
+class FailingRunner:
+    """A runner whose analyses fail the way no analysis error does (a bug, a broken worker)."""
 
     def __init__(self) -> None:
         self.calls = 0
 
-    def reserve(self, count: int) -> bool:
-        return True
-
-    def release(self, count: int) -> None:
-        pass
-
-    async def analyse(self, target, options, *, is_text):
+    async def run(self, fetched, sensitivity):
         self.calls += 1
         await asyncio.sleep(0.2)
         raise RuntimeError("secret article text that must not reach the log")
@@ -83,10 +76,11 @@ class FailingPool:
         pass
 
 
-async def test_item_1_an_unexpected_failure_reaches_every_waiter(settings, caplog) -> None:
-    failing = FailingPool()
-    chat = TestAdapter(Bot(settings, Store.open(settings.db_url), failing))
-    link = "http://127.0.0.1:9/article"
+async def test_item_1_an_unexpected_failure_reaches_every_waiter(settings, server, caplog) -> None:
+    failing = FailingRunner()
+    pool = AnalysisPool(failing, 4, settings.fetch_policy())
+    chat = TestAdapter(Bot(settings, Store.open(settings.db_url), pool))
+    link = server.url("/budget")
     replies = await asyncio.wait_for(
         asyncio.gather(*(chat.say(f"{link} copy {i}") for i in range(3))), timeout=10
     )
@@ -160,15 +154,15 @@ async def test_item_4_an_analysis_that_overruns_is_stopped_and_its_worker_replac
     settings, server
 ) -> None:
     server.add_page("/long", run_on_page(150_000), "text/plain; charset=utf-8")
-    quick = AnalysisPool(workers=1, queue_size=2, model=None, time_limit=0.5)
+    quick = process_pool(settings, capacity=3, time_limit=0.5)
     try:
         chat = TestAdapter(Bot(settings, Store.open(settings.db_url), quick))
-        before = quick.pids
+        before = quick.runner.pids
         reply = await asyncio.wait_for(chat.say(server.url("/long")), timeout=120)
         assert reply is not None and reply.kind == ReplyKind.ERROR
         assert "took longer than the 0.5 seconds allowed" in reply.text
-        assert quick.replaced == 1 and quick.pids != before
-        quick.time_limit = 60.0
+        assert quick.runner.replaced == 1 and quick.runner.pids != before
+        quick.runner.time_limit = 60.0
         following = await asyncio.wait_for(chat.say(server.url("/budget")), timeout=120)
         assert following is not None and following.kind == ReplyKind.ANALYSIS
     finally:
@@ -176,12 +170,12 @@ async def test_item_4_an_analysis_that_overruns_is_stopped_and_its_worker_replac
 
 
 async def test_item_4_a_worker_that_dies_is_replaced(settings, server) -> None:
-    lonely = AnalysisPool(workers=1, queue_size=2, model=None)
+    lonely = process_pool(settings, capacity=3)
     try:
         chat = TestAdapter(Bot(settings, Store.open(settings.db_url), lonely))
         first = await asyncio.wait_for(chat.say(server.url("/budget")), timeout=120)
         assert first is not None and first.kind == ReplyKind.ANALYSIS
-        os.kill(lonely.pids[0], signal.SIGKILL)
+        os.kill(lonely.runner.pids[0], signal.SIGKILL)
         server.add_page("/again", PAGE, "text/html; charset=utf-8")
         died = await asyncio.wait_for(chat.say(server.url("/again")), timeout=120)
         assert died is not None and died.kind == ReplyKind.ERROR and "unexpectedly" in died.text

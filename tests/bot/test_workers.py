@@ -10,9 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PARENT = """
 import os, time
-from bot.workers import AnalysisPool
-pool = AnalysisPool(1, 1, None)
-assert pool.pids
+from bot.workers import ProcessRunner
+runner = ProcessRunner(1, None)
+assert runner.pids
 print("ready", flush=True)
 time.sleep(120)
 """
