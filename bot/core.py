@@ -30,9 +30,9 @@ from bot.limits import RateLimits, Verdict
 from bot.links import domain_matches, domain_of, find_links, word_count
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
 from bot.pool import AnalysisPool
-from bot.schema import KEY
+from bot.schema import KEY, message_key
 from bot.settings import Settings
-from bot.store import ChannelSettings, ReplyRecord, Store
+from bot.store import ChannelSettings, Policy, ReplyRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +71,7 @@ class Bot:
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
 
     async def _in_store[T](self, function: Callable[..., T], *args: object) -> T:
-        """Run the heavy store work (cached reports and their JSON, usage counts) off the
-        event loop, on one thread, in the order asked. Claims and holds stay on the loop,
-        in the same step as the event's arrival: a message acked is a message kept."""
+        """Run store work off the event loop, on one thread, in the order asked."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._store_thread, functools.partial(function, *args))
 
@@ -83,65 +81,76 @@ class Bot:
         """The reply a message deserves, or None. The caller posts it and then calls
         `delivered()` (or `undelivered()` if posting failed)."""
         metrics.EVENTS.labels(message.platform).inc()
-        targets = self._targets(message)
+        if message.author_is_bot:
+            return None
+        policy = await self._policy(message)
+        targets = self._targets(message, policy)
         if not targets:
             return None
         keys = _keys(message)
-        if not self.store.claim(message.platform, keys, self.run_id):
+        held = _held(message, targets)
+        if not await self._in_store(self.store.claim, message.platform, keys, self.run_id, held):
             log.info("message.duplicate", extra={"platform": message.platform})
             metrics.DUPLICATES.labels(message.platform).inc()
             return None
         verdict = self._rate(message)
         if verdict is not Verdict.ALLOW:
-            self.store.finish(message.platform, keys)
+            await self._in_store(self.store.finish, message.platform, keys)
             return _slow_down() if verdict is Verdict.WARN else None
-        if all(isinstance(target, Link) for target in targets):
-            links = tuple(target.url for target in targets if isinstance(target, Link))
-            held = _to_json(replace(message, text="", links=links))
-            self.store.hold(message.platform, keys[0], self.run_id, held)
-        return await self._answer(message, targets)
+        return await self._answer(message, targets, policy.channel)
 
-    def unfinished(self, platform: str) -> list[Incoming]:
+    async def unfinished(self, platform: str) -> list[Incoming]:
         """Messages with links that an earlier run claimed and never answered (it was
         killed): the adapter answers them through `on_message`, as if they had just come."""
-        return [_from_json(held) for held in self.store.unfinished(platform, self.run_id)]
+        held = await self._in_store(self.store.unfinished, platform, self.run_id)
+        return [_from_json(message) for message in held]
 
-    def delivered(
+    async def delivered(
         self, message: Incoming, reply_id: str | None, reply: Reply | None = None
     ) -> None:
-        """`reply` to `message` was posted (as `reply_id`, when there is one). The record
-        keeps the report it shows and its sensitivity, for "Show all" later."""
-        self.store.finish(message.platform, _keys(message))
+        """`reply` to `message` was posted (as `reply_id`, when there is one): the message is
+        finished and the reply recorded, with the report it shows and its sensitivity for
+        "Show all" later, in one statement."""
         metrics.ANSWERED.labels(message.platform).inc()
         metrics.REPLY_SECONDS.observe(time.monotonic() - message.received)
-        if reply_id is None:
-            return
-        shown = _shown(reply)
-        record = ReplyRecord(
-            message.channel,
-            message.message_id,
-            reply_id,
-            message.reply_thread,
-            message.author,
-            shown.cache_key if shown else None,
-            str(shown.report.sensitivity) if shown and shown.report else None,
+        record = None
+        if reply_id is not None:
+            shown = _shown(reply)
+            record = ReplyRecord(
+                message.channel,
+                message.message_id,
+                reply_id,
+                message.reply_thread,
+                message.author,
+                shown.cache_key if shown else None,
+                str(shown.report.sensitivity) if shown and shown.report else None,
+            )
+        await self._in_store(
+            self.store.finish, message.platform, _keys(message), message.workspace, record
         )
-        self.store.record_reply(message.platform, message.workspace, record)
 
-    def reply_record(
+    async def reply_record(
         self, platform: str, workspace: str, channels: list[str], reply_id: str
     ) -> ReplyRecord | None:
         """The record of one of the bot's replies, by its id, in the first of `channels`
         that has it (a Discord thread's reply may be kept under its parent channel)."""
+        return await self._in_store(self._reply_record_now, platform, workspace, channels, reply_id)
+
+    def _reply_record_now(
+        self, platform: str, workspace: str, channels: list[str], reply_id: str
+    ) -> ReplyRecord | None:
         for channel in channels:
             record = self.store.reply_by_id(platform, workspace, channel, reply_id)
             if record is not None:
                 return record
         return None
 
-    def full_reply(self, record: ReplyRecord | None) -> Reply | None:
+    async def full_reply(self, record: ReplyRecord | None) -> Reply | None:
         """Every flag of the report a reply showed, at the sensitivity it was flagged at;
         None when the reply is unknown or its report has expired."""
+        return await self._in_store(self._full_reply_now, record)
+
+    def _full_reply_now(self, record: ReplyRecord | None) -> Reply | None:
         if record is None or record.cache_key is None:
             return None
         report = self.cached_report(record.cache_key)
@@ -155,9 +164,12 @@ class Bot:
             outcomes=(Outcome(record.cache_key, report=report, cache_key=record.cache_key),),
         )
 
-    def first_delivery(self, platform: str, workspace: str, delivery_id: str) -> bool:
+    async def first_delivery(self, platform: str, workspace: str, delivery_id: str) -> bool:
         """Whether a command or interaction (by its platform's delivery id) is seen for the
         first time: a captured, replayed request is then run only once."""
+        return await self._in_store(self._first_delivery_now, platform, workspace, delivery_id)
+
+    def _first_delivery_now(self, platform: str, workspace: str, delivery_id: str) -> bool:
         key = f"delivery:{workspace}:{delivery_id}"[:KEY]
         if not self.store.claim(platform, [key], self.run_id):
             log.info("delivery.duplicate", extra={"platform": platform})
@@ -165,32 +177,44 @@ class Bot:
         self.store.finish(platform, [key])
         return True
 
-    def undelivered(self, message: Incoming) -> None:
+    async def undelivered(self, message: Incoming) -> None:
         """Posting the reply failed: forget the claim so a retry is answered."""
-        self.store.release(message.platform, _keys(message))
+        await self._in_store(self.store.release, message.platform, _keys(message))
 
-    def get_meta(self, key: str) -> str | None:
+    async def get_meta(self, key: str) -> str | None:
         """A value an adapter keeps between runs (e.g. the hash of its synced commands)."""
-        return self.store.get_meta(key)
+        return await self._in_store(self.store.get_meta, key)
 
-    def set_meta(self, key: str, value: str) -> None:
+    async def set_meta(self, key: str, value: str) -> None:
         """Keep a value between runs."""
-        self.store.set_meta(key, value)
+        await self._in_store(self.store.set_meta, key, value)
 
-    def source_deleted(
+    async def source_deleted(
         self, platform: str, workspace: str, channel: str, message_id: str
     ) -> ReplyRecord | None:
         """A source message was deleted: the reply to delete too (its record is dropped)."""
+        return await self._in_store(
+            self._source_deleted_now, platform, workspace, channel, message_id
+        )
+
+    def _source_deleted_now(
+        self, platform: str, workspace: str, channel: str, message_id: str
+    ) -> ReplyRecord | None:
         record = self.store.reply_to(platform, workspace, channel, message_id)
         if record is not None:
             self.store.forget_reply(platform, workspace, channel, message_id)
         return record
 
-    def dismiss(
+    async def dismiss(
         self, message: Incoming, record: ReplyRecord | None
     ) -> tuple[ReplyRecord | None, str]:
         """May `message`'s author remove the reply `record`? The record to delete (or None)
         and what to tell them."""
+        return await self._in_store(self._dismiss_now, message, record)
+
+    def _dismiss_now(
+        self, message: Incoming, record: ReplyRecord | None
+    ) -> tuple[ReplyRecord | None, str]:
         if record is None:
             return None, "There is no reply of mine to dismiss here."
         if message.author != record.author and not message.is_moderator:
@@ -224,7 +248,7 @@ class Bot:
                 text="Use the Dismiss button on my reply to remove it.",
                 ephemeral=True,
             )
-        return self.commands.run(message, command)
+        return await self._in_store(self.commands.run, message, command)
 
     async def _check(self, message: Incoming, command: Command) -> Reply:
         links = find_links(command.rest, self.settings.max_links)
@@ -234,8 +258,8 @@ class Bot:
                 text="Usage: `/sourcecheck check <url or text>`.",
                 ephemeral=True,
             )
-        rules = self.store.domain_rules(message.platform, message.workspace)
-        denied = [link for link in links if _rule(rules, link) == "deny"]
+        policy = await self._policy(message)
+        denied = [link for link in links if _rule(policy.rules, link) == "deny"]
         if denied and len(denied) == len(links):
             return Reply(
                 kind=ReplyKind.COMMAND,
@@ -245,8 +269,8 @@ class Bot:
         targets: list[Target] = [Link(link) for link in links if link not in denied]
         if self._rate(message) is not Verdict.ALLOW:
             return replace(_slow_down(), kind=ReplyKind.COMMAND)
-        reply = await self._answer(message, targets or [Pasted(command.rest)])
-        return reply if self.speaks_in(message) else replace(reply, ephemeral=True)
+        reply = await self._answer(message, targets or [Pasted(command.rest)], policy.channel)
+        return reply if self._speaks(policy.channel) else replace(reply, ephemeral=True)
 
     def _rate(self, message: Incoming) -> Verdict:
         """The rate limits' verdict on analysing one more message of its author's."""
@@ -258,26 +282,33 @@ class Bot:
             metrics.RATE_LIMITED.labels(message.platform).inc()
         return verdict
 
-    def speaks_in(self, message: Incoming) -> bool:
+    async def speaks_in(self, message: Incoming) -> bool:
         """Whether the bot may post publicly in the message's channel: not disabled, not
         muted. Elsewhere an on-demand check is answered to its asker alone."""
-        channel = self.store.channel(message.platform, message.workspace, message.settings_channel)
+        return self._speaks((await self._policy(message)).channel)
+
+    def _speaks(self, channel: ChannelSettings) -> bool:
         return channel.enabled and not channel.muted(self.clock())
+
+    async def _policy(self, message: Incoming) -> Policy:
+        """The message's channel settings, domain rules and its author's opt-out: one read."""
+        return await self._in_store(
+            self.store.policy,
+            message.platform,
+            message.workspace,
+            message.settings_channel,
+            message.author,
+        )
 
     # Deciding and answering
 
-    def _targets(self, message: Incoming) -> list[Target]:
+    def _targets(self, message: Incoming, policy: Policy) -> list[Target]:
         """What to analyse in a message: its links, or the message itself as pasted text."""
-        if message.author_is_bot:
+        channel = policy.channel
+        if not channel.enabled or channel.muted(self.clock()) or policy.opted_out:
             return []
-        channel = self.store.channel(message.platform, message.workspace, message.settings_channel)
-        if not channel.enabled or channel.muted(self.clock()):
-            return []
-        if self.store.opted_out(message.platform, message.workspace, message.author):
-            return []
-        rules = self.store.domain_rules(message.platform, message.workspace)
         links = find_links(message.text, self.settings.max_links, message.links)
-        wanted = [link for link in links if _wanted(link, rules, channel, message)]
+        wanted = [link for link in links if _wanted(link, policy.rules, channel, message)]
         if wanted or links:
             return [Link(link) for link in wanted]
         asked = channel.mode == "auto" or message.mentioned
@@ -285,20 +316,20 @@ class Bot:
             return [Pasted(message.text)]
         return []
 
-    async def _answer(self, message: Incoming, targets: list[Target]) -> Reply:
+    async def _answer(
+        self, message: Incoming, targets: list[Target], channel: ChannelSettings
+    ) -> Reply:
         """Analyse the targets; only those not cached nor already being analysed take a
         place in the pool, so a burst of one popular link never makes the bot "busy"."""
-        places = await self._admit(targets)
-        if places is None:
-            self.store.finish(message.platform, _keys(message))
+        admitted = await self._admit(targets)
+        if admitted is None:
+            await self._in_store(self.store.finish, message.platform, _keys(message))
             metrics.BUSY.inc()
             return Reply(kind=ReplyKind.NOTICE, text=BUSY, ephemeral=True)
+        places, cached = admitted
         try:
-            channel = self.store.channel(
-                message.platform, message.workspace, message.settings_channel
-            )
             outcomes = await asyncio.gather(
-                *(self._outcome(message, target, channel) for target in targets)
+                *(self._outcome(message, target, channel, cached) for target in targets)
             )
         finally:
             self.pool.release(places)
@@ -306,15 +337,16 @@ class Bot:
                 self._room.notify(1)
         return await asyncio.to_thread(_reply, list(outcomes))
 
-    async def _admit(self, targets: list[Target]) -> int | None:
+    async def _admit(self, targets: list[Target]) -> tuple[int, dict[str, Report | None]] | None:
         """Take a place in the pool for each target that needs analysing, or wait for room
         while fewer than `backlog` messages wait, for at most BACKLOG_WAIT seconds. A
         waiting message holds no page and no worker, and needs no place once another has
         analysed its link. A release wakes the first in line, and each admitted message the
-        next, so a long line costs the loop little. The places taken, or None: busy."""
-        places = await self._in_store(self._places, targets)
+        next, so a long line costs the loop little. The places taken and the cached reports
+        found, or None: busy."""
+        places, cached = await self._in_store(self._places, targets)
         if self.pool.reserve(places):
-            return places
+            return places, cached
         if self._waiting >= self.settings.backlog:
             return None
         self._waiting += 1
@@ -326,30 +358,43 @@ class Bot:
                         return None
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._room.wait(), deadline - time.monotonic())
-                    places = await self._in_store(self._places, targets)
+                    places, cached = await self._in_store(self._places, targets)
                 self._room.notify(1)  # there may be room for the next in line too
-            return places
+            return places, cached
         finally:
             self._waiting -= 1
 
-    def _places(self, targets: list[Target]) -> int:
-        needed = len([t for t in targets if self._needs_analysis(t)])
-        return min(needed, self.pool.capacity)
-
-    def _needs_analysis(self, target: Target) -> bool:
-        if isinstance(target, Pasted):
-            return True
-        if target.url in self._in_flight:
-            return False
-        return self.store.cached_report(target.url, self.settings.cache_ttl) is None
+    def _places(self, targets: list[Target]) -> tuple[int, dict[str, Report | None]]:
+        """The places the targets need (those neither cached nor being analysed), and the
+        cached reports found on the way (each link's cache read once per message)."""
+        cached: dict[str, Report | None] = {}
+        needed = 0
+        for target in targets:
+            if isinstance(target, Link) and target.url in self._in_flight:
+                cached[target.url] = None  # another message's analysis will bring it
+                continue
+            report = self.cached_report(target.url) if isinstance(target, Link) else None
+            if report is None:
+                needed += 1
+            else:
+                cached[target.url] = report
+        return min(needed, self.pool.capacity), cached
 
     async def _outcome(
-        self, message: Incoming, target: Target, channel: ChannelSettings
+        self,
+        message: Incoming,
+        target: Target,
+        channel: ChannelSettings,
+        cached_reports: dict[str, Report | None],
     ) -> Outcome:
         sensitivity = channel.sensitivity or self.settings.sensitivity
         key = target.url if isinstance(target, Link) else None
         try:
-            report, cached = await self._report(target)
+            found = cached_reports.get(key) if key else None
+            if found is not None:
+                report, cached = found, True
+            else:
+                report, cached = await self._report(target, recheck=key in cached_reports)
         except Exception as failure:  # one bad link never stops the bot
             error = failure if isinstance(failure, AnalysisError) else _internal(failure)
             log.info("analysis.error", extra={"code": str(error.code)})
@@ -383,14 +428,18 @@ class Bot:
         )
         return report
 
-    async def _report(self, target: Target) -> tuple[Report, bool]:
-        """A fresh or cached report; concurrent requests for one URL share one analysis."""
+    async def _report(self, target: Target, *, recheck: bool = False) -> tuple[Report, bool]:
+        """A fresh report, or the one another message's analysis brings: concurrent requests
+        for one URL share one analysis. With `recheck` (the link was being analysed when
+        this message was admitted, so it took no place) a finished analysis is read from
+        the cache."""
         if isinstance(target, Pasted):
             return await self.pool.analyse(target), False
         url = target.url
-        cached = await self._in_store(self.cached_report, url)
-        if cached is not None:
-            return cached, True
+        if recheck and url not in self._in_flight:
+            cached = await self._in_store(self.cached_report, url)
+            if cached is not None:
+                return cached, True
         running = self._in_flight.get(url)
         if running is not None:
             return await asyncio.shield(running), True
@@ -450,6 +499,15 @@ def _slow_down() -> Reply:
     return Reply(kind=ReplyKind.NOTICE, text=SLOW_DOWN, ephemeral=True)
 
 
+def _held(message: Incoming, targets: list[Target]) -> str | None:
+    """What a claim holds for a restart to answer: the message without its text, when all
+    it asks about are links (pasted text is never stored)."""
+    links = tuple(target.url for target in targets if isinstance(target, Link))
+    if len(links) < len(targets):
+        return None
+    return _to_json(replace(message, text="", links=links))
+
+
 def _to_json(message: Incoming) -> str:
     fields = asdict(message)
     del fields["received"]
@@ -462,7 +520,7 @@ def _from_json(text: str) -> Incoming:
 
 
 def _keys(message: Incoming) -> list[str]:
-    keys = [f"msg:{message.workspace}:{message.channel}:{message.message_id}"]
+    keys = [message_key(message.workspace, message.channel, message.message_id)]
     if message.event_id:
         keys.append(f"event:{message.event_id}")
     return keys

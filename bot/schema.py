@@ -62,15 +62,53 @@ optouts = Table(
     *_scope("workspace", "user"),
 )
 
+
+def _seen_columns() -> list[Column]:
+    return [
+        Column("platform", String(32), primary_key=True),
+        Column("key", String(KEY * 2), primary_key=True),
+        Column("run", String(32), nullable=False),
+        Column("done", Boolean, nullable=False, default=False),
+        Column("at", Float, nullable=False, index=True),
+    ]
+
+
+LEDGER_COLUMNS = {
+    "message": "TEXT",
+    "attempts": "INTEGER NOT NULL DEFAULT 0",
+    "workspace": f"VARCHAR({KEY})",
+    "channel": f"VARCHAR({KEY})",
+    "message_id": f"VARCHAR({KEY})",
+    "reply_id": f"VARCHAR({KEY})",
+    "thread": f"VARCHAR({KEY})",
+    "author": f"VARCHAR({KEY})",
+    "cache_key": "TEXT",
+    "sensitivity": "VARCHAR(16)",
+}
+
 seen = Table(
     "seen",
     metadata,
-    Column("platform", String(32), primary_key=True),
-    Column("key", String(KEY * 2), primary_key=True),
-    Column("run", String(32), nullable=False),
-    Column("done", Boolean, nullable=False, default=False),
-    Column("at", Float, nullable=False, index=True),
+    *_seen_columns(),
+    Column("message", Text, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("workspace", String(KEY), nullable=True),
+    Column("channel", String(KEY), nullable=True),
+    Column("message_id", String(KEY), nullable=True),
+    Column("reply_id", String(KEY), nullable=True),
+    Column("thread", String(KEY), nullable=True),
+    Column("author", String(KEY), nullable=True),
+    Column("cache_key", Text, nullable=True),
+    Column("sensitivity", String(16), nullable=True),
 )
+"""The delivery ledger, one row per message key: who claimed it (`run`), whether it is
+answered (`done`), the message held for a restart (`message`, `attempts`), and the reply
+that answered it (`reply_id` and what "Show all" and "Dismiss" need)."""
+
+
+def message_key(workspace: str, channel: str, message_id: str) -> str:
+    """The ledger key of a chat message (its reply is kept on this row)."""
+    return f"msg:{workspace}:{channel}:{message_id}"
 
 
 def _reply_columns() -> list[Column]:
@@ -82,14 +120,6 @@ def _reply_columns() -> list[Column]:
         Column("at", Float, nullable=False, index=True),
     ]
 
-
-replies = Table(
-    "replies",
-    metadata,
-    *_reply_columns(),
-    Column("cache_key", Text, nullable=True),
-    Column("sensitivity", String(16), nullable=True),
-)
 
 report_cache = Table(
     "report_cache",
@@ -136,7 +166,7 @@ VERSION_1_TABLES = (
     channels,
     domains,
     optouts,
-    seen,
+    Table("seen", MetaData(), *_seen_columns()),
     Table("replies", MetaData(), *_reply_columns()),
     report_cache,
     audit,
@@ -160,17 +190,8 @@ def _pending_columns() -> list[Column]:
     ]
 
 
-pending = Table(
-    "pending",
-    metadata,
-    *_pending_columns(),
-    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
-)
-
-
 def _create_version_2(connection: Connection) -> None:
-    """Version 2: messages claimed but not yet answered, so a restart can finish them (the
-    table as version 2 had it)."""
+    """Version 2: messages claimed but not yet answered, so a restart can finish them."""
     Table("pending", MetaData(), *_pending_columns()).create(connection)
 
 
@@ -186,11 +207,43 @@ def _create_version_4(connection: Connection) -> None:
     connection.execute(text("ALTER TABLE replies ADD COLUMN sensitivity VARCHAR(16)"))
 
 
+def _create_version_5(connection: Connection) -> None:
+    """Version 5: one delivery ledger. The held messages (`pending`) and the reply records
+    (`replies`) move onto the message's row of `seen`, so a claim holds its message and a
+    delivery finishes it and records its reply, each in one statement."""
+    for name, kind in LEDGER_COLUMNS.items():
+        connection.execute(text(f"ALTER TABLE seen ADD COLUMN {name} {kind}"))
+    connection.execute(text("CREATE INDEX ix_seen_reply ON seen (platform, reply_id)"))
+    held = connection.execute(text("SELECT platform, key, run, message, at, attempts FROM pending"))
+    for row in held.mappings().all():
+        _move(connection, dict(row), done=False)
+    replied = connection.execute(
+        text(
+            "SELECT platform, workspace, channel, message_id, reply_id, thread, author, at, "
+            "cache_key, sensitivity FROM replies"
+        )
+    )
+    for row in replied.mappings().all():
+        key = message_key(row["workspace"], row["channel"], row["message_id"])
+        _move(connection, dict(row) | {"key": key}, done=True)
+    connection.execute(text("DROP TABLE pending"))
+    connection.execute(text("DROP TABLE replies"))
+
+
+def _move(connection: Connection, row: dict, *, done: bool) -> None:
+    """Put an old table's row on its message's ledger row, creating the row if needed."""
+    where = (seen.c.platform == row["platform"]) & (seen.c.key == row["key"])
+    values = {k: v for k, v in row.items() if k in seen.c and k not in ("platform", "key", "at")}
+    if not connection.execute(update(seen).where(where).values(values)).rowcount:
+        connection.execute(insert(seen).values({"run": "migrated"} | row | {"done": done}))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _create_version_1,
     _create_version_2,
     _create_version_3,
     _create_version_4,
+    _create_version_5,
 ]
 
 

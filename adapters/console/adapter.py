@@ -60,19 +60,19 @@ async def _handle(bot: Bot, message: Incoming) -> Reply | None:
     if message.text.startswith("/sourcecheck"):
         words = message.text.split()
         if len(words) >= 2 and words[1].lower() == "dismiss":
-            return _dismiss(bot, message, words[2:])
+            return await _dismiss(bot, message, words[2:])
         return await bot.on_command(message, message.text)
     reply = await bot.on_message(message)
     if reply is not None:
-        bot.delivered(message, f"reply-{message.message_id}", reply)
+        await bot.delivered(message, f"reply-{message.message_id}", reply)
     return reply
 
 
-def _dismiss(bot: Bot, message: Incoming, args: list[str]) -> Reply:
+async def _dismiss(bot: Bot, message: Incoming, args: list[str]) -> Reply:
     """`/sourcecheck dismiss [line]`: remove the reply to that line (default: the last one)."""
     line = args[0] if args else str(int(message.message_id) - 1)
-    record = bot.reply_record(PLATFORM, WORKSPACE, [CHANNEL], f"reply-{line}")
-    _, text = bot.dismiss(message, record)
+    record = await bot.reply_record(PLATFORM, WORKSPACE, [CHANNEL], f"reply-{line}")
+    _, text = await bot.dismiss(message, record)
     return Reply(kind=ReplyKind.COMMAND, text=text, ephemeral=True)
 
 

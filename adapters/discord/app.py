@@ -117,10 +117,10 @@ class DiscordAdapter:
         """Sync the command tree only when it changed since the last sync."""
         payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-        if self.bot.get_meta(COMMANDS_HASH) == digest:
+        if await self.bot.get_meta(COMMANDS_HASH) == digest:
             return
         await self.tree.sync()
-        self.bot.set_meta(COMMANDS_HASH, digest)
+        await self.bot.set_meta(COMMANDS_HASH, digest)
         log.info("discord.commands_synced")
 
     # Messages
@@ -137,14 +137,14 @@ class DiscordAdapter:
         try:
             if reply.ephemeral:
                 await message.add_reaction(QUIET_NOTICE)
-                self.bot.delivered(request, None)
+                await self.bot.delivered(request, None)
                 return
             sent = await self._post(message, reply)
         except discord.HTTPException as error:
             log.warning("discord.post_failed", extra={"status": error.status, "code": error.code})
-            self.bot.undelivered(request)
+            await self.bot.undelivered(request)
             return
-        self.bot.delivered(request, _reply_id(sent), reply)
+        await self.bot.delivered(request, _reply_id(sent), reply)
 
     async def _post(self, message: discord.Message, reply: Reply) -> discord.Message:
         content, embeds, cut = reply_embeds(reply)
@@ -186,21 +186,21 @@ class DiscordAdapter:
 
     async def _resume(self) -> None:
         """Answer what a killed run claimed and never answered (messages still there)."""
-        for request in self.bot.unfinished(PLATFORM):
+        for request in await self.bot.unfinished(PLATFORM):
             try:
                 channel = self.client.get_channel(int(request.channel))
                 channel = channel or await self.client.fetch_channel(int(request.channel))
                 assert isinstance(channel, discord.abc.Messageable)
                 message = await channel.fetch_message(int(request.message_id))
             except discord.HTTPException:
-                self.bot.undelivered(request)
+                await self.bot.undelivered(request)
                 continue
             await self.on_message(message)
         log.info("discord.resumed")
 
     async def on_raw_message_delete(self, event: discord.RawMessageDeleteEvent) -> None:
         """A source message was deleted: delete our reply too."""
-        record = self.bot.source_deleted(
+        record = await self.bot.source_deleted(
             PLATFORM, str(event.guild_id), str(event.channel_id), str(event.message_id)
         )
         if record is not None:
@@ -214,7 +214,7 @@ class DiscordAdapter:
 
     async def show_all(self, interaction: discord.Interaction) -> None:
         """The full list of flags of the report a reply showed, ephemeral."""
-        full = self.bot.full_reply(self._record_of(interaction))
+        full = await self.bot.full_reply(await self._record_of(interaction))
         if full is None:
             await interaction.response.send_message(
                 "That report has expired. `/sourcecheck check` makes a new one.", ephemeral=True
@@ -226,12 +226,12 @@ class DiscordAdapter:
     async def dismiss(self, interaction: discord.Interaction) -> None:
         """Delete our reply if the poster or a moderator asks."""
         actor = self._actor(interaction, "")
-        record, text = self.bot.dismiss(actor, self._record_of(interaction))
+        record, text = await self.bot.dismiss(actor, await self._record_of(interaction))
         await interaction.response.send_message(text, ephemeral=True)
         if record is not None and interaction.message is not None:
             await interaction.message.delete()
 
-    def _record_of(self, interaction: discord.Interaction) -> ReplyRecord | None:
+    async def _record_of(self, interaction: discord.Interaction) -> ReplyRecord | None:
         """The record of the reply whose button was clicked (kept under the thread, or
         under its parent channel)."""
         if interaction.message is None:
@@ -241,7 +241,9 @@ class DiscordAdapter:
         if parent:
             channels.append(str(parent))
         workspace = str(interaction.guild_id)
-        return self.bot.reply_record(PLATFORM, workspace, channels, _reply_id(interaction.message))
+        return await self.bot.reply_record(
+            PLATFORM, workspace, channels, _reply_id(interaction.message)
+        )
 
     # Commands
 
@@ -331,7 +333,7 @@ class DiscordAdapter:
         """Defer at once, run the core's command, then follow up: ephemeral for settings, and
         for checks in a channel where the bot is disabled or muted."""
         actor = self._actor(interaction, text)
-        public = public and self.bot.speaks_in(actor)
+        public = public and await self.bot.speaks_in(actor)
         await interaction.response.defer(ephemeral=not public, thinking=True)
         reply = await self.bot.on_command(actor, "/sourcecheck " + text)
         content, embeds, _ = reply_embeds(reply)

@@ -155,12 +155,12 @@ class SlackAdapter:
         """What a killed run acked but never answered. Where it had posted the reply and
         died before recording it, the reply is recorded now instead of posted again."""
         unanswered = []
-        for message in self.bot.unfinished(PLATFORM):
+        for message in await self.bot.unfinished(PLATFORM):
             posted = await self._posted_reply(message)
             if posted is None:
                 unanswered.append(message)
             else:
-                self.bot.delivered(message, posted)
+                await self.bot.delivered(message, posted)
         return unanswered
 
     async def _posted_reply(self, message: Incoming) -> str | None:
@@ -188,7 +188,7 @@ class SlackAdapter:
                     text=text,
                     blocks=blocks,
                 )
-                self.bot.delivered(message, None)
+                await self.bot.delivered(message, None)
                 return
             await self._pace(message.channel)
             posted = await self.app.client.chat_postMessage(
@@ -205,12 +205,12 @@ class SlackAdapter:
             )
         except Exception as error:
             log.warning("slack.post_failed", extra={"error": type(error).__name__})
-            self.bot.undelivered(message)
+            await self.bot.undelivered(message)
             return
-        self.bot.delivered(message, posted.get("ts"), reply)
+        await self.bot.delivered(message, posted.get("ts"), reply)
 
     async def _source_deleted(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        record = self.bot.source_deleted(
+        record = await self.bot.source_deleted(
             PLATFORM, body.get("team_id") or "", event["channel"], event.get("deleted_ts", "")
         )
         if record is not None:
@@ -229,7 +229,7 @@ class SlackAdapter:
 
     async def _on_command(self, ack, command: dict[str, Any], respond) -> None:
         await ack()
-        if not self.bot.first_delivery(PLATFORM, command["team_id"], command["trigger_id"]):
+        if not await self.bot.first_delivery(PLATFORM, command["team_id"], command["trigger_id"]):
             return
         message = await self._actor(
             command["team_id"], command["channel_id"], command["user_id"], command.get("text", "")
@@ -251,7 +251,7 @@ class SlackAdapter:
                     raise
                 await respond(text=text, blocks=blocks, response_type="in_channel")
                 return
-            self.bot.delivered(replace(message, message_id=posted["ts"]), posted["ts"], reply)
+            await self.bot.delivered(replace(message, message_id=posted["ts"]), posted["ts"], reply)
             return
         if reply.kind in (ReplyKind.ANALYSIS, ReplyKind.ERROR):
             text, blocks = reply_blocks(reply, buttons=False)
@@ -262,7 +262,7 @@ class SlackAdapter:
     async def _on_shortcut(self, ack, shortcut: dict[str, Any]) -> None:
         await ack()
         team = (shortcut.get("team") or {}).get("id", "")
-        if not self.bot.first_delivery(PLATFORM, team, shortcut.get("trigger_id", "")):
+        if not await self.bot.first_delivery(PLATFORM, team, shortcut.get("trigger_id", "")):
             return
         source = shortcut.get("message") or {}
         channel = (shortcut.get("channel") or {}).get("id", "")
@@ -287,14 +287,16 @@ class SlackAdapter:
             unfurl_media=False,
         )
         asked = replace(message, message_id=posted["ts"], thread=thread)
-        self.bot.delivered(asked, posted["ts"], reply)
+        await self.bot.delivered(asked, posted["ts"], reply)
 
     async def _on_show_all(self, ack, body: dict[str, Any]) -> None:
         await ack()
         channel = body["channel"]["id"]
         team = (body.get("team") or {}).get("id", "")
-        record = self.bot.reply_record(PLATFORM, team, [channel], body["container"]["message_ts"])
-        full = self.bot.full_reply(record)
+        record = await self.bot.reply_record(
+            PLATFORM, team, [channel], body["container"]["message_ts"]
+        )
+        full = await self.bot.full_reply(record)
         text, blocks = "That report has expired. `/sourcecheck check <link>` makes a new one.", None
         if full is not None:
             text, blocks = reply_blocks(full, flags_shown=ALL_FLAGS, buttons=False)
@@ -308,8 +310,8 @@ class SlackAdapter:
         reply_ts = body["container"]["message_ts"]
         team = (body.get("team") or {}).get("id", "")
         actor = await self._actor(team, channel, body["user"]["id"], "")
-        record = self.bot.reply_record(PLATFORM, team, [channel], reply_ts)
-        record, text = self.bot.dismiss(actor, record)
+        record = await self.bot.reply_record(PLATFORM, team, [channel], reply_ts)
+        record, text = await self.bot.dismiss(actor, record)
         if record is None:
             await self.app.client.chat_postEphemeral(
                 channel=channel, user=actor.author, text=escape(text)

@@ -116,5 +116,5 @@ async def test_a_reply_posted_just_before_the_crash_is_recorded_not_posted_again
         finally:
             pool.close()
         assert post.body["thread_ts"] == "600.2" and len(slack.called("chat.postMessage")) == 1
-        assert restarted.unfinished("slack") == []
+        assert await restarted.unfinished("slack") == []
         assert restarted.store.reply_to("slack", TEAM, "C1", "600.1").reply_id == "601.1"

@@ -4,6 +4,7 @@ import asyncio
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import event
 
 from analysis import Sensitivity
 from bot import AnalysisPool, Bot, Digest, ReplyKind, Settings, Store
@@ -79,7 +80,7 @@ async def test_a_message_whose_first_attempt_crashed_is_answered(
     chat, server, settings, pool
 ) -> None:
     message = chat.message(server.url("/budget"), event_id="Ev2")
-    chat.bot.store.claim("test", ["msg:W1:C1:" + message.message_id], "a-crashed-run")
+    chat.bot.store.claim("test", ["msg:W1:C1:" + message.message_id], "a-crashed-run", "{}")
     assert await chat.deliver(message) is not None
 
 
@@ -173,18 +174,18 @@ async def test_a_failed_fetch_is_answered_politely(chat, server) -> None:
 
 async def test_deleting_the_source_message_gives_the_reply_to_delete(chat, server) -> None:
     await chat.say(server.url("/budget"))
-    record = chat.bot.source_deleted("test", "W1", "C1", "M1")
+    record = await chat.bot.source_deleted("test", "W1", "C1", "M1")
     assert record is not None and record.reply_id == "R1"
-    assert chat.bot.source_deleted("test", "W1", "C1", "M1") is None
+    assert await chat.bot.source_deleted("test", "W1", "C1", "M1") is None
 
 
 async def test_only_the_poster_or_a_moderator_can_dismiss(chat, server) -> None:
     await chat.say(server.url("/budget"), author="alice")
     record = chat.bot.store.reply_to("test", "W1", "C1", "M1")
     stranger = chat.message("", author="mallory")
-    assert chat.bot.dismiss(stranger, record)[0] is None
+    assert (await chat.bot.dismiss(stranger, record))[0] is None
     poster = chat.message("", author="alice")
-    assert chat.bot.dismiss(poster, record)[0] == record
+    assert (await chat.bot.dismiss(poster, record))[0] == record
     assert chat.bot.store.reply_to("test", "W1", "C1", "M1") is None
 
 
@@ -231,10 +232,40 @@ async def test_show_all_shows_the_reply_at_its_channels_sensitivity(chat, server
     assert "high" in (await chat.command("sensitivity high")).text
     reply = await chat.say(server.url("/budget"))
     posted = chat.posted[-1]
-    record = chat.bot.reply_record("test", "W1", [posted.channel], posted.reply_id)
-    full = chat.bot.full_reply(record)
+    record = await chat.bot.reply_record("test", "W1", [posted.channel], posted.reply_id)
+    full = await chat.bot.full_reply(record)
     assert full is not None and record is not None and record.sensitivity == "high"
     (report,) = full.reports
     assert report.sensitivity == "high"
     assert report.stats.flagged == reply.reports[0].stats.flagged
     assert report.stats.flagged > chat.bot.cached_report(record.cache_key).stats.flagged
+
+
+class Statements:
+    """Counts the SQL statements an engine runs (an SQLAlchemy event listener)."""
+
+    def __init__(self, engine) -> None:
+        self.seen: list[str] = []
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, connection, cursor, statement, parameters, context, executemany) -> None:
+        self.seen.append(statement.split()[0])
+
+    def during(self) -> "Statements":
+        self.seen.clear()
+        return self
+
+
+async def test_statements_per_fresh_and_per_cached_link(chat, server) -> None:
+    """Issue 13: a fresh link costs at most 6 statements, a cached one fewer."""
+    statements = Statements(chat.bot.store.engine)
+    await chat.say(server.url("/health"))  # a first message warms nothing up but the pool
+    fresh = statements.during()
+    assert (await chat.say(server.url("/budget"))).kind == ReplyKind.ANALYSIS
+    fresh_count = len(fresh.seen)
+    cached = statements.during()
+    assert (await chat.say(server.url("/budget"))).kind == ReplyKind.ANALYSIS
+    cached_count = len(cached.seen)
+    print(f"statements: fresh link {fresh_count}, cached link {cached_count}")
+    assert fresh_count <= 6, fresh.seen
+    assert cached_count <= 5, cached.seen

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.schema import MIGRATIONS, schema_version
-from bot.store import DAY, ReplyRecord, Store
+from bot.store import DAY, Policy, ReplyRecord, Store
 
 POSTGRES = os.environ.get(
     "SOURCECHECK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -33,8 +33,8 @@ def test_a_new_database_is_migrated_to_the_latest_version(tmp_path: Path) -> Non
     assert again.version == len(MIGRATIONS)
 
 
-def test_claims_answer_once_and_survive_a_crash(tmp_path: Path) -> None:
-    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+def test_claims_answer_once_and_survive_a_crash(any_store: Store) -> None:
+    store = any_store
     assert store.claim("p", ["msg:1", "event:1"], "run-a")
     assert not store.claim("p", ["event:1"], "run-a")
     assert store.claim("p", ["msg:1"], "run-b")  # run-a died before answering
@@ -106,12 +106,10 @@ def test_item_3_long_links_and_hosts_fit_their_columns(any_store: Store) -> None
 def test_item_1_a_poison_message_is_given_up_after_three_runs(any_store: Store) -> None:
     """Issue 12, item 1: a held message that every run fails on is not retried forever."""
     key = "msg:W1:C1:M1"
-    assert any_store.claim("p", [key], "run-0")
-    any_store.hold("p", key, "run-0", '{"held": 1}')
+    assert any_store.claim("p", [key, "event:E1"], "run-0", '{"held": 1}')
     for run in ("run-1", "run-2", "run-3"):
         assert any_store.unfinished("p", run) == ['{"held": 1}']
-        assert any_store.claim("p", [key], run)
-        any_store.hold("p", key, run, '{"held": 1}')
+        assert any_store.claim("p", [key], run, '{"held": 1}')
     assert any_store.unfinished("p", "run-4") == []
     assert not any_store.claim("p", [key], "run-5")
 
@@ -136,7 +134,7 @@ def test_a_version_2_database_is_migrated_keeping_its_held_messages(tmp_path: Pa
         "VALUES ('p', 'msg:1', 'old-run', '{}', 1.0)"
     )
     store = Store.open(database_at(tmp_path, 2, held))
-    assert store.version == len(MIGRATIONS) == 4
+    assert store.version == len(MIGRATIONS) == 5
     assert store.unfinished("p", "new-run") == ["{}"]
 
 
@@ -146,6 +144,35 @@ def test_a_version_3_database_keeps_its_replies_which_know_no_report(tmp_path: P
         "thread, author, at) VALUES ('p', 'W', 'C', 'M', 'R', NULL, 'U', 1.0)"
     )
     store = Store.open(database_at(tmp_path, 3, reply))
-    assert store.version == 4
+    assert store.version == 5
     record = store.reply_by_id("p", "W", "C", "R")
     assert record == ReplyRecord("C", "M", "R", None, "U", None, None)
+    assert store.reply_to("p", "W", "C", "M") == record
+    assert not store.claim("p", ["msg:W:C:M"], "new-run")  # answered before the upgrade
+
+
+def test_a_delivery_finishes_its_message_and_records_its_reply(any_store: Store) -> None:
+    keys = ["msg:W:C:M", "event:E"]
+    assert any_store.claim("p", keys, "run", '{"held": 1}')
+    record = ReplyRecord("C", "M", "R", "M", "U", "https://a.example/", "high")
+    any_store.finish("p", keys, "W", record)
+    assert any_store.reply_to("p", "W", "C", "M") == record
+    assert any_store.reply_by_id("p", "W", "C", "R") == record
+    assert any_store.unfinished("p", "next-run") == []
+    assert not any_store.claim("p", ["event:E"], "next-run")
+    any_store.forget_reply("p", "W", "C", "M")
+    assert any_store.reply_to("p", "W", "C", "M") is None
+    assert not any_store.claim("p", keys, "next-run")
+
+
+def test_the_policy_is_read_in_one_go(any_store: Store) -> None:
+    assert any_store.policy("p", "W", "C", "U") == Policy()
+    any_store.update_channel("p", "W", "C", mode="mention")
+    any_store.set_domain("p", "W", "a.example", "deny")
+    any_store.set_domain("p", "W", "b.example", "always")
+    any_store.set_domain("p", "OTHER", "c.example", "deny")
+    any_store.set_opted_out("p", "W", "U", True)
+    policy = any_store.policy("p", "W", "C", "U")
+    assert policy.channel.mode == "mention" and policy.opted_out
+    assert policy.rules == {"a.example": "deny", "b.example": "always"}
+    assert not any_store.policy("p", "W", "C", "V").opted_out

@@ -55,7 +55,7 @@ class TestAdapter:
         if reply is not None:
             reply_id = f"R{len(self.posted) + 1}"
             self.posted.append(Posted(message.channel, message.reply_thread, reply_id, reply))
-            self.bot.delivered(message, reply_id, reply)
+            await self.bot.delivered(message, reply_id, reply)
         return reply
 
     async def command(self, text: str, *, moderator: bool = True, **fields) -> Reply:

@@ -1,0 +1,57 @@
+"""The store, split by job over one database: the delivery ledger (`ledger.py`), the report
+cache (`cache.py`), and channel policy with the audit log, usage counts and stored facts
+(`policy.py`).
+
+SQLAlchemy 2 Core over SQLite (the default) or PostgreSQL, from the same code; the schema is
+migrated to the latest version on open. Every method is one short transaction, and the bot
+calls them off its event loop.
+"""
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+
+from bot.schema import migrate
+from bot.store.base import fit
+from bot.store.cache import ReportCache
+from bot.store.ledger import MAX_ATTEMPTS, Ledger, ReplyRecord
+from bot.store.policy import DAY, AuditEntry, ChannelSettings, Policies, Policy, Usage
+
+__all__ = [
+    "DAY",
+    "MAX_ATTEMPTS",
+    "AuditEntry",
+    "ChannelSettings",
+    "Policy",
+    "ReplyRecord",
+    "Store",
+    "Usage",
+    "fit",
+]
+
+
+class Store(Ledger, ReportCache, Policies):
+    """Persistent state behind the bot: one engine, the three jobs' methods."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(engine, clock)
+        with engine.begin() as connection:
+            self.version = migrate(connection)
+
+    @classmethod
+    def open(cls, url: str, clock: Callable[[], float] = time.time) -> "Store":
+        """Open (creating the SQLite file's folder if needed) and migrate the database."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return cls(create_engine(url), clock)
+
+    def purge(self, retention_days: int, cache_ttl: float) -> None:
+        """Forget cached reports past their lifetime, and claims, held messages and reply
+        records older than the retention period."""
+        cutoff = self.clock() - retention_days * DAY
+        self.expire_reports(max(cutoff, self.clock() - cache_ttl))
+        self.expire_claims(cutoff)

@@ -1,0 +1,191 @@
+"""The delivery ledger: every message answered once, across restarts, retries and replicas.
+
+One row per message key (`seen`): a claim takes the message's keys and holds the message in
+one statement; a delivery finishes them and records the reply in one statement; a run that
+takes over after a crash finds the held messages and answers them.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+
+from bot.schema import message_key, seen
+from bot.store.base import StoreBase, match, upsert
+
+MAX_ATTEMPTS = 3
+REPLY_FIELDS = ("workspace", "channel", "message_id", "reply_id", "thread", "author")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRecord:
+    """Which bot message answers which source message."""
+
+    channel: str
+    message_id: str
+    reply_id: str
+    thread: str | None
+    author: str
+    cache_key: str | None = None
+    sensitivity: str | None = None
+
+
+class Ledger(StoreBase):
+    """Claims, held messages and reply records."""
+
+    def claim(self, platform: str, keys: Sequence[str], run: str, held: str | None = None) -> bool:
+        """Claim a message by all its keys, holding `held` (the message as JSON, without its
+        text) on the first key until it is finished, so a run that takes over after a crash
+        can answer it. False when any key is done, or is being handled by this run; a claim
+        left unfinished by an earlier run (a crash) is taken over, keeping its count of
+        attempts. One statement."""
+        now = self.clock()
+        rows = [
+            {
+                "platform": platform,
+                "key": key,
+                "run": run,
+                "done": False,
+                "at": now,
+                "message": held if key == keys[0] else None,
+            }
+            for key in dict.fromkeys(keys)
+        ]
+        with self.engine.begin() as connection:
+            taken = upsert(
+                connection,
+                seen,
+                rows,
+                ["platform", "key"],
+                ["run", "message"],
+                where=(seen.c.done.is_(False)) & (seen.c.run != run),
+            )
+            if taken == len(rows):
+                return True
+            connection.rollback()
+        return False
+
+    def finish(
+        self,
+        platform: str,
+        keys: Sequence[str],
+        workspace: str | None = None,
+        record: ReplyRecord | None = None,
+    ) -> None:
+        """Mark a message answered (or deliberately not answered), recording the reply that
+        answered it, if any, on its first key's row. One statement."""
+        now = self.clock()
+        reply = _reply_values(workspace, record)
+        rows = [
+            {"platform": platform, "key": key, "run": "", "done": True, "at": now, "message": None}
+            | (reply if key == keys[0] else dict.fromkeys(reply))
+            for key in dict.fromkeys(keys)
+        ]
+        changes = ["done", "message", *(reply if record is not None else ())]
+        with self.engine.begin() as connection:
+            upsert(connection, seen, rows, ["platform", "key"], changes)
+
+    def release(self, platform: str, keys: Sequence[str]) -> None:
+        """Give a claim up, so a retry of the same message is answered."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(seen).where(_keyed(platform, keys)))
+
+    def unfinished(self, platform: str, run: str, attempts: int = MAX_ATTEMPTS) -> list[str]:
+        """Held messages of earlier runs (oldest first), each counted as tried once more; one
+        that `attempts` runs have tried already is given up (finished, logged by key only),
+        so a message that kills the bot cannot do so on every start."""
+        held = (
+            (seen.c.platform == platform)
+            & seen.c.done.is_(False)
+            & seen.c.message.is_not(None)
+            & (seen.c.run != run)
+        )
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(seen.c.key, seen.c.message, seen.c.attempts).where(held).order_by(seen.c.at)
+            ).all()
+            given_up = [row.key for row in rows if row.attempts >= attempts]
+            if given_up:
+                connection.execute(
+                    update(seen).where(_keyed(platform, given_up)).values(done=True, message=None)
+                )
+                log.warning(
+                    "message.given_up", extra={"platform": platform, "count": len(given_up)}
+                )
+            tried = [row.key for row in rows if row.attempts < attempts]
+            if tried:
+                connection.execute(
+                    update(seen).where(_keyed(platform, tried)).values(attempts=seen.c.attempts + 1)
+                )
+        return [row.message for row in rows if row.attempts < attempts]
+
+    def reply_to(
+        self, platform: str, workspace: str, channel: str, message_id: str
+    ) -> ReplyRecord | None:
+        """The bot's reply to a source message, if any."""
+        key = message_key(workspace, channel, message_id)
+        return self._reply(match(seen, platform=platform, key=key))
+
+    def reply_by_id(
+        self, platform: str, workspace: str, channel: str, reply_id: str
+    ) -> ReplyRecord | None:
+        """The record of one of the bot's replies, found by the reply's own id."""
+        return self._reply(
+            match(seen, platform=platform, workspace=workspace, channel=channel, reply_id=reply_id)
+        )
+
+    def forget_reply(self, platform: str, workspace: str, channel: str, message_id: str) -> None:
+        """Drop a reply's record (its source or the reply itself was deleted); the message
+        stays answered."""
+        key = message_key(workspace, channel, message_id)
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(seen)
+                .where(match(seen, platform=platform, key=key))
+                .values(dict.fromkeys((*REPLY_FIELDS, "cache_key", "sensitivity")))
+            )
+
+    def expire_claims(self, older_than: float) -> None:
+        """Forget claims, held messages and reply records from before `older_than`."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(seen).where(seen.c.at < older_than))
+
+    def _reply(self, where) -> ReplyRecord | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(seen).where(where, seen.c.reply_id.is_not(None))
+            ).first()
+        if row is None:
+            return None
+        return ReplyRecord(
+            row.channel,
+            row.message_id,
+            row.reply_id,
+            row.thread,
+            row.author,
+            row.cache_key,
+            row.sensitivity,
+        )
+
+
+def _reply_values(workspace: str | None, record: ReplyRecord | None) -> dict[str, str | None]:
+    """The ledger columns of a reply record (all None when there is no reply)."""
+    if record is None or workspace is None:
+        return dict.fromkeys((*REPLY_FIELDS, "cache_key", "sensitivity"))
+    return {
+        "workspace": workspace,
+        "channel": record.channel,
+        "message_id": record.message_id,
+        "reply_id": record.reply_id,
+        "thread": record.thread,
+        "author": record.author,
+        "cache_key": record.cache_key,
+        "sensitivity": record.sensitivity,
+    }
+
+
+def _keyed(platform: str, keys: Sequence[str]):
+    """The ledger rows of these message keys on one platform."""
+    return (seen.c.platform == platform) & seen.c.key.in_(list(keys))
