@@ -11,31 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from analysis import Sensitivity
+from bot.grammar import BY_NAME, Who, help_text
 from bot.links import domain_of, normalise_url
 from bot.messages import Incoming, Reply, ReplyKind
 from bot.schema import KEY
 from bot.store import Store
 
-HELP = """\
-/sourcecheck check <url or text>   analyse a link or pasted text now (anyone)
-/sourcecheck enable | disable      turn the bot on or off in this channel
-/sourcecheck mode auto|mention     every link, or only when mentioned or asked
-/sourcecheck sensitivity low|medium|high   how readily claims are flagged here
-/sourcecheck domains deny|always|remove <domain>   never / always analyse a site
-/sourcecheck domains list          the domain rules of this workspace
-/sourcecheck mute <minutes> | unmute   pause the bot in this channel
-/sourcecheck stats [days]          links analysed, share flagged, top domains (anyone)
-/sourcecheck log [n]               the audit log: settings changes and dismissals
-/sourcecheck optout | optin        leave your own messages alone, or not (anyone)
-/sourcecheck dismiss               remove the bot's reply (the poster or a moderator)
-/sourcecheck help                  this list
-Changing settings needs a moderator."""
-
-SUBCOMMANDS = frozenset(
-    "check enable disable mode sensitivity domains mute unmute stats log optout optin "
-    "dismiss help".split()
-)
-FOR_MODERATORS = frozenset("enable disable mode sensitivity domains mute unmute log".split())
+HELP = help_text()
 MAX_MUTE_MINUTES = 7 * 24 * 60
 MAX_LOG = 50
 MAX_STATS_DAYS = 365
@@ -54,19 +36,20 @@ class Command:
     rest: str
 
     @property
+    def who(self) -> Who:
+        """Who may run it, as the grammar says (`domains list` is for everyone)."""
+        return BY_NAME[self.name].who_for(self.args)
+
+    @property
     def changes_settings(self) -> bool:
-        """Whether only a moderator may run it (`domains list` is for everyone)."""
-        if self.name == "domains":
-            return self.args[:1] != ("list",)
-        return self.name in FOR_MODERATORS
+        """Whether only a moderator may run it."""
+        return self.who in (Who.MODERATOR, Who.ADMIN)
 
     @property
     def workspace_wide(self) -> bool:
         """Whether it changes or reads what belongs to the whole workspace (domain rules,
-        the audit log), not one channel."""
-        if self.name == "domains":
-            return self.args[:1] != ("list",)
-        return self.name == "log"
+        the audit log), not one channel: for workspace admins."""
+        return self.who is Who.ADMIN
 
 
 def parse(text: str) -> Command:
@@ -76,7 +59,7 @@ def parse(text: str) -> Command:
         return Command("help", (), "")
     name, _, rest = words.partition(" ")
     name = name.lower()
-    if name not in SUBCOMMANDS:
+    if name not in BY_NAME:
         raise CommandError(f"I don't know `{name}`. Try `/sourcecheck help`.")
     return Command(name, tuple(rest.split()), rest.strip())
 
@@ -118,14 +101,16 @@ class Commands:
         return "sourcecheck is off in this channel. `/sourcecheck enable` turns it back on."
 
     def _mode(self, message: Incoming, args: tuple[str, ...]) -> str:
-        mode = _one_of(args, ("auto", "mention"), "mode")
+        mode = _one_of(args, BY_NAME["mode"].arg("mode").choices, "mode")
         self._set(message, "mode", mode, mode=mode)
         if mode == "auto":
             return "I'll check every link posted in this channel."
         return "I'll check links only when I'm mentioned or asked with `/sourcecheck check`."
 
     def _sensitivity(self, message: Incoming, args: tuple[str, ...]) -> str:
-        level = Sensitivity(_one_of(args, [s.value for s in Sensitivity], "sensitivity"))
+        level = Sensitivity(
+            _one_of(args, BY_NAME["sensitivity"].arg("level").choices, "sensitivity")
+        )
         self._set(message, "sensitivity", level.value, sensitivity=level)
         return (
             f"Sensitivity here is now {level.value}: "
@@ -134,7 +119,7 @@ class Commands:
         )
 
     def _domains(self, message: Incoming, args: tuple[str, ...]) -> str:
-        action = _one_of(args[:1], ("deny", "always", "remove", "list"), "domains")
+        action = _one_of(args[:1], BY_NAME["domains"].arg("action").choices, "domains")
         if action == "list":
             rules = self.store.domain_rules(message.platform, message.workspace)
             if not rules:

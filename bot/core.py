@@ -545,6 +545,6 @@ def _reply(outcomes: list[Outcome]) -> Reply:
         if outcome.report is not None:
             parts.append(render_text(outcome.report))
         elif outcome.error is not None:
-            parts.append(f"I couldn't analyse {outcome.target}: {outcome.error.message}")
+            parts.append(outcome.error_line())
     kind = ReplyKind.ANALYSIS if any(o.report for o in outcomes) else ReplyKind.ERROR
     return Reply(kind=kind, text="\n\n".join(parts), outcomes=tuple(outcomes))

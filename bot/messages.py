@@ -1,6 +1,7 @@
 """Platform-neutral messages in and replies out: what every adapter translates to and from."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -64,6 +65,12 @@ class Outcome:
     report: Report | None = None
     error: AnalysisError | None = None
     cache_key: str | None = None
+
+    def error_line(self, escape: Callable[[str], str] = str) -> str:
+        """The one line that says why there is no report; target and reason pass through
+        the platform's `escape`."""
+        reason = self.error.message if self.error else "no report"
+        return f"I couldn't analyse {escape(self.target)}: {escape(reason)}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,7 @@ sources" message command, and deletes its reply when the source message goes.
 """
 
 import hashlib
+import inspect
 import json
 import logging
 from typing import Literal
@@ -21,6 +22,7 @@ from discord.http import Route
 from adapters.discord.events import PLATFORM, decode_text, incoming
 from adapters.discord.render import ALL_FLAGS, DISMISS, SHOW_ALL, reply_embeds
 from bot import Bot, Incoming, Reply, ReplyRecord, Settings, Status
+from bot.grammar import GRAMMAR, Spec, Who
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,10 @@ THREAD_EXISTS = 160004
 MISSING_PERMISSIONS = 50013
 COMMANDS_HASH = "discord.commands.sha256"
 NONE = discord.AllowedMentions.none()
+PERMISSIONS = {  # who may see a subcommand by default; the core checks again
+    Who.MODERATOR: discord.Permissions(manage_messages=True),
+    Who.ADMIN: discord.Permissions(manage_guild=True),
+}
 QUIET_NOTICE = "⏳"  # no whispering in a Discord channel: "busy" and "slow down" react
 
 
@@ -248,74 +254,13 @@ class DiscordAdapter:
     # Commands
 
     def _register_commands(self) -> None:
+        """The `/sourcecheck` group, one subcommand per entry of the grammar, and the
+        "Check sources" message command."""
         group = app_commands.Group(name="sourcecheck", description="Check sources in articles")
+        for spec in GRAMMAR:
+            if spec.on_discord:
+                group.add_command(self._subcommand(spec))
         adapter = self
-
-        @group.command(name="check", description="Analyse a link or pasted text now")
-        async def check(interaction: discord.Interaction, target: str) -> None:
-            await adapter._command(interaction, f"check {target}", public=True)
-
-        @group.command(name="help", description="What sourcecheck can do")
-        async def help_(interaction: discord.Interaction) -> None:
-            await adapter._command(interaction, "help")
-
-        @group.command(name="stats", description="Links analysed and flagged")
-        async def stats(interaction: discord.Interaction, days: int = 30) -> None:
-            await adapter._command(interaction, f"stats {days}")
-
-        @group.command(name="optout", description="Leave my messages alone")
-        async def optout(interaction: discord.Interaction) -> None:
-            await adapter._command(interaction, "optout")
-
-        @group.command(name="optin", description="Check links in my messages again")
-        async def optin(interaction: discord.Interaction) -> None:
-            await adapter._command(interaction, "optin")
-
-        @group.command(name="enable", description="Turn sourcecheck on here")
-        @app_commands.default_permissions(manage_messages=True)
-        async def enable(interaction: discord.Interaction) -> None:
-            await adapter._command(interaction, "enable")
-
-        @group.command(name="disable", description="Turn sourcecheck off here")
-        @app_commands.default_permissions(manage_messages=True)
-        async def disable(interaction: discord.Interaction) -> None:
-            await adapter._command(interaction, "disable")
-
-        @group.command(name="mode", description="Every link, or only when mentioned")
-        @app_commands.default_permissions(manage_messages=True)
-        async def mode(interaction: discord.Interaction, mode: Literal["auto", "mention"]) -> None:
-            await adapter._command(interaction, f"mode {mode}")
-
-        @group.command(name="sensitivity", description="How readily claims are flagged here")
-        @app_commands.default_permissions(manage_messages=True)
-        async def sensitivity(
-            interaction: discord.Interaction, level: Literal["low", "medium", "high"]
-        ) -> None:
-            await adapter._command(interaction, f"sensitivity {level}")
-
-        @group.command(name="domains", description="Deny, always analyse, or list domains")
-        @app_commands.default_permissions(manage_guild=True)
-        async def domains(
-            interaction: discord.Interaction,
-            action: Literal["deny", "always", "remove", "list"],
-            domain: str = "",
-        ) -> None:
-            await adapter._command(interaction, f"domains {action} {domain}".strip())
-
-        @group.command(name="mute", description="Pause sourcecheck here for some minutes")
-        @app_commands.default_permissions(manage_messages=True)
-        async def mute(interaction: discord.Interaction, minutes: int) -> None:
-            await adapter._command(interaction, f"mute {minutes}")
-
-        @group.command(name="unmute", description="End a pause")
-        @app_commands.default_permissions(manage_messages=True)
-        async def unmute(interaction: discord.Interaction) -> None:
-            await adapter._command(interaction, "unmute")
-
-        @group.command(name="log", description="The audit log")
-        @app_commands.default_permissions(manage_guild=True)
-        async def log_(interaction: discord.Interaction, count: int = 10) -> None:
-            await adapter._command(interaction, f"log {count}")
 
         async def check_message(interaction: discord.Interaction, message: discord.Message) -> None:
             await adapter._command(
@@ -326,6 +271,42 @@ class DiscordAdapter:
         self.tree.add_command(
             app_commands.ContextMenu(name="Check sources", callback=check_message)
         )
+
+    def _subcommand(self, spec: Spec) -> app_commands.Command:
+        """A Discord subcommand for `spec`: its options typed from the grammar (a choice, a
+        whole number, or text; optional where it has a default), its default permission
+        from who may run it (the core still checks)."""
+        adapter = self
+
+        async def run(interaction: discord.Interaction, **values: object) -> None:
+            words = [spec.name, *(str(values[arg.name]) for arg in spec.args)]
+            text = " ".join(word for word in words if word)
+            await adapter._command(interaction, text, public=spec.public)
+
+        parameters = [
+            inspect.Parameter(
+                "interaction",
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                annotation=discord.Interaction,
+            )
+        ]
+        for arg in spec.args:
+            kind: object = int if arg.number else str
+            if arg.choices:
+                kind = Literal.__getitem__(arg.choices)
+            default = inspect.Parameter.empty if arg.default is None else arg.default
+            parameters.append(
+                inspect.Parameter(
+                    arg.name, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=default
+                )
+            )
+        run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        described = app_commands.describe(**{arg.name: arg.description for arg in spec.args})
+        command = app_commands.Command(
+            name=spec.name, description=spec.summary, callback=described(run)
+        )
+        command.default_permissions = PERMISSIONS.get(spec.who)
+        return command
 
     async def _command(
         self, interaction: discord.Interaction, text: str, public: bool = False

@@ -45,8 +45,7 @@ def reply_embeds(
     embeds, notes, cut = [], [], False
     for outcome in reply.outcomes:
         if outcome.report is None:
-            message = outcome.error.message if outcome.error else "no report"
-            notes.append(f"I couldn't analyse {escape(outcome.target)}: {escape(message)}")
+            notes.append(outcome.error_line(escape))
             continue
         digest = Digest.of(outcome.report).cut(min(flags_shown, FIELDS - 1), FIELD_VALUE - 100)
         cut |= digest.omitted > 0

@@ -35,10 +35,7 @@ def reply_blocks(
     cut_any = False
     for outcome in reply.outcomes:
         if outcome.report is None:
-            message = outcome.error.message if outcome.error else "no report"
-            blocks.append(
-                _section(f"I couldn't analyse {escape(outcome.target)}: {escape(message)}")
-            )
+            blocks.append(_section(outcome.error_line(escape)))
             continue
         digest = Digest.of(outcome.report).cut(flags_shown)
         cut_any |= digest.omitted > 0
