@@ -25,11 +25,13 @@ from analysis import (
 )
 from bot import metrics
 from bot.commands import Command, CommandError, Commands, parse
+from bot.delivery import Poster
 from bot.health import Health
 from bot.limits import RateLimits, Verdict
 from bot.links import domain_matches, domain_of, find_links, word_count
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
 from bot.pool import AnalysisPool
+from bot.recent import RecentReports
 from bot.schema import KEY, message_key
 from bot.settings import Settings
 from bot.store import ChannelSettings, Policy, ReplyRecord, Store
@@ -69,6 +71,7 @@ class Bot:
         self._room = asyncio.Condition()
         self._waiting = 0
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._recent = RecentReports(settings.cache_ttl)
 
     async def _in_store[T](self, function: Callable[..., T], *args: object) -> T:
         """Run store work off the event loop, on one thread, in the order asked."""
@@ -98,6 +101,35 @@ class Bot:
             await self._in_store(self.store.finish, message.platform, keys)
             return _slow_down() if verdict is Verdict.WARN else None
         return await self._answer(message, targets, policy.channel)
+
+    async def answer(self, message: Incoming, poster: Poster) -> Reply | None:
+        """Decide on a message, then post and record the reply: the adapters' one path for
+        messages (and for a crashed run's held messages)."""
+        reply = await self.on_message(message)
+        if reply is not None:
+            await self.deliver(message, reply, poster)
+        return reply
+
+    async def answer_command(self, message: Incoming, text: str, poster: Poster) -> Reply:
+        """Run `/sourcecheck ...` (a slash command, a shortcut, a context-menu command),
+        then post and record the reply."""
+        reply = await self.on_command(message, text)
+        await self.deliver(message, reply, poster)
+        return reply
+
+    async def deliver(self, message: Incoming, reply: Reply, poster: Poster) -> None:
+        """Post `reply` through `poster` and record it; if posting fails, forget the claim
+        so the platform's retry is answered (one failed post never stops the bot)."""
+        try:
+            reply_id = await poster.post(message, reply)
+        except Exception as error:
+            log.warning(
+                "reply.post_failed",
+                extra={"platform": message.platform, "error": type(error).__name__},
+            )
+            await self.undelivered(message)
+            return
+        await self.delivered(message, reply_id, reply)
 
     async def unfinished(self, platform: str) -> list[Incoming]:
         """Messages with links that an earlier run claimed and never answered (it was
@@ -190,12 +222,20 @@ class Bot:
         await self._in_store(self.store.set_meta, key, value)
 
     async def source_deleted(
-        self, platform: str, workspace: str, channel: str, message_id: str
-    ) -> ReplyRecord | None:
-        """A source message was deleted: the reply to delete too (its record is dropped)."""
-        return await self._in_store(
+        self, platform: str, workspace: str, channel: str, message_id: str, poster: Poster
+    ) -> None:
+        """A source message was deleted: its reply is deleted too, and its record dropped."""
+        record = await self._in_store(
             self._source_deleted_now, platform, workspace, channel, message_id
         )
+        if record is not None:
+            await self._delete(record, poster)
+
+    async def _delete(self, record: ReplyRecord, poster: Poster) -> None:
+        try:
+            await poster.delete(record)
+        except Exception as error:  # already gone, or no permission: nothing to undo
+            log.warning("reply.delete_failed", extra={"error": type(error).__name__})
 
     def _source_deleted_now(
         self, platform: str, workspace: str, channel: str, message_id: str
@@ -206,19 +246,20 @@ class Bot:
         return record
 
     async def dismiss(
-        self, message: Incoming, record: ReplyRecord | None
-    ) -> tuple[ReplyRecord | None, str]:
-        """May `message`'s author remove the reply `record`? The record to delete (or None)
-        and what to tell them."""
-        return await self._in_store(self._dismiss_now, message, record)
+        self, message: Incoming, record: ReplyRecord | None, poster: Poster
+    ) -> tuple[bool, str]:
+        """Remove the reply `record` if `message`'s author may (the poster of the link or
+        a moderator): whether it was removed, and what to tell them."""
+        allowed, text = await self._in_store(self._dismiss_now, message, record)
+        if allowed and record is not None:
+            await self._delete(record, poster)
+        return allowed, text
 
-    def _dismiss_now(
-        self, message: Incoming, record: ReplyRecord | None
-    ) -> tuple[ReplyRecord | None, str]:
+    def _dismiss_now(self, message: Incoming, record: ReplyRecord | None) -> tuple[bool, str]:
         if record is None:
-            return None, "There is no reply of mine to dismiss here."
+            return False, "There is no reply of mine to dismiss here."
         if message.author != record.author and not message.is_moderator:
-            return None, "Only the person who posted the link or a moderator can dismiss this."
+            return False, "Only the person who posted the link or a moderator can dismiss this."
         self.store.forget_reply(
             message.platform, message.workspace, record.channel, record.message_id
         )
@@ -230,7 +271,7 @@ class Bot:
             "dismiss",
             f"reply {record.reply_id}",
         )
-        return record, "Dismissed."
+        return True, "Dismissed."
 
     # Commands
 
@@ -463,11 +504,20 @@ class Bot:
 
     def _cache(self, url: str, report: Report) -> None:
         self.store.cache_report(url, json.dumps(report.to_json()))
+        self._recent.put(url, report)
 
     def cached_report(self, url: str) -> Report | None:
-        """The cached report for a (normalised) link, if still fresh."""
+        """The cached report for a (normalised) link, if still fresh: from memory when the
+        link was shared lately, else read and parsed once from the store."""
+        report = self._recent.get(url)
+        if report is not None:
+            return report
         cached = self.store.cached_report(url, self.settings.cache_ttl)
-        return Report.from_json(json.loads(cached)) if cached is not None else None
+        if cached is None:
+            return None
+        report = Report.from_json(json.loads(cached))
+        self._recent.put(url, report)
+        return report
 
     def purge(self) -> None:
         """Forget what the retention settings say is old."""

@@ -10,7 +10,7 @@ import asyncio
 import json
 from typing import TextIO
 
-from bot import Bot, Incoming, Reply, ReplyKind
+from bot import Bot, Incoming, Reply, ReplyKind, ReplyRecord
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -56,23 +56,35 @@ def _message(number: int, text: str) -> Incoming:
     )
 
 
+class _ConsolePoster:
+    """The posting protocol on a terminal: the caller prints the reply; its id is the line
+    it answers, so `/sourcecheck dismiss <line>` finds it."""
+
+    async def post(self, message: Incoming, reply: Reply) -> str | None:
+        """Nothing to send; the reply's id."""
+        return f"reply-{message.message_id}"
+
+    async def delete(self, record: ReplyRecord) -> None:
+        """Printed lines stay printed; the record is gone."""
+
+
+CONSOLE = _ConsolePoster()
+
+
 async def _handle(bot: Bot, message: Incoming) -> Reply | None:
     if message.text.startswith("/sourcecheck"):
         words = message.text.split()
         if len(words) >= 2 and words[1].lower() == "dismiss":
             return await _dismiss(bot, message, words[2:])
         return await bot.on_command(message, message.text)
-    reply = await bot.on_message(message)
-    if reply is not None:
-        await bot.delivered(message, f"reply-{message.message_id}", reply)
-    return reply
+    return await bot.answer(message, CONSOLE)
 
 
 async def _dismiss(bot: Bot, message: Incoming, args: list[str]) -> Reply:
     """`/sourcecheck dismiss [line]`: remove the reply to that line (default: the last one)."""
     line = args[0] if args else str(int(message.message_id) - 1)
     record = await bot.reply_record(PLATFORM, WORKSPACE, [CHANNEL], f"reply-{line}")
-    _, text = await bot.dismiss(message, record)
+    _, text = await bot.dismiss(message, record, CONSOLE)
     return Reply(kind=ReplyKind.COMMAND, text=text, ephemeral=True)
 
 

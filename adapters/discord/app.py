@@ -135,22 +135,8 @@ class DiscordAdapter:
         """A new message: answer it in a thread if the core says so."""
         assert self.client.user is not None
         request = incoming(message, self.client.user, moderator=False)
-        if request is None:
-            return
-        reply = await self.bot.on_message(request)
-        if reply is None:
-            return
-        try:
-            if reply.ephemeral:
-                await message.add_reaction(QUIET_NOTICE)
-                await self.bot.delivered(request, None)
-                return
-            sent = await self._post(message, reply)
-        except discord.HTTPException as error:
-            log.warning("discord.post_failed", extra={"status": error.status, "code": error.code})
-            await self.bot.undelivered(request)
-            return
-        await self.bot.delivered(request, _reply_id(sent), reply)
+        if request is not None:
+            await self.bot.answer(request, _MessagePoster(self, message))
 
     async def _post(self, message: discord.Message, reply: Reply) -> discord.Message:
         content, embeds, cut = reply_embeds(reply)
@@ -206,15 +192,14 @@ class DiscordAdapter:
 
     async def on_raw_message_delete(self, event: discord.RawMessageDeleteEvent) -> None:
         """A source message was deleted: delete our reply too."""
-        record = await self.bot.source_deleted(
-            PLATFORM, str(event.guild_id), str(event.channel_id), str(event.message_id)
+        await self.bot.source_deleted(
+            PLATFORM, str(event.guild_id), str(event.channel_id), str(event.message_id), self
         )
-        if record is not None:
-            channel_id, message_id = record.reply_id.split(":")
-            try:
-                await self.client.http.delete_message(int(channel_id), int(message_id))
-            except discord.HTTPException:
-                log.info("discord.reply_already_gone")
+
+    async def delete(self, record: ReplyRecord) -> None:
+        """The posting protocol: delete one of our replies (its id is channel:message)."""
+        channel_id, message_id = record.reply_id.split(":")
+        await self.client.http.delete_message(int(channel_id), int(message_id))
 
     # Buttons
 
@@ -232,10 +217,8 @@ class DiscordAdapter:
     async def dismiss(self, interaction: discord.Interaction) -> None:
         """Delete our reply if the poster or a moderator asks."""
         actor = self._actor(interaction, "")
-        record, text = await self.bot.dismiss(actor, await self._record_of(interaction))
+        _, text = await self.bot.dismiss(actor, await self._record_of(interaction), self)
         await interaction.response.send_message(text, ephemeral=True)
-        if record is not None and interaction.message is not None:
-            await interaction.message.delete()
 
     async def _record_of(self, interaction: discord.Interaction) -> ReplyRecord | None:
         """The record of the reply whose button was clicked (kept under the thread, or
@@ -354,3 +337,23 @@ def _parent_of(channel: object) -> str | None:
     if isinstance(channel, discord.Thread) and channel.parent_id:
         return str(channel.parent_id)
     return None
+
+
+class _MessagePoster:
+    """The posting protocol for one message: a reply in its thread, or a quiet reaction
+    for a private notice (a bot cannot whisper in a Discord channel)."""
+
+    def __init__(self, adapter: DiscordAdapter, message: discord.Message) -> None:
+        self.adapter = adapter
+        self.message = message
+
+    async def post(self, request: Incoming, reply: Reply) -> str | None:
+        """React, or post the reply; the posted reply's id."""
+        if reply.ephemeral:
+            await self.message.add_reaction(QUIET_NOTICE)
+            return None
+        return _reply_id(await self.adapter._post(self.message, reply))
+
+    async def delete(self, record: ReplyRecord) -> None:
+        """Delete one of our replies."""
+        await self.adapter.delete(record)

@@ -24,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.events import PLATFORM, decode_text, incoming
 from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, escape, reply_blocks
-from bot import Bot, Incoming, Reply, ReplyKind, Settings, Status
+from bot import Bot, Incoming, Reply, ReplyKind, ReplyRecord, Settings, Status
 
 # Bolt copies its base logger's level to every logger it makes; without a base of our own
 # it copies the root's INFO, and logs whole request bodies (a badly signed one included).
@@ -147,9 +147,7 @@ class SlackAdapter:
             await self._respond(message)
 
     async def _respond(self, message: Incoming) -> None:
-        reply = await self.bot.on_message(message)
-        if reply is not None:
-            await self._post_reply(message, reply)
+        await self.bot.answer(message, self)
 
     async def _unanswered(self) -> list[Incoming]:
         """What a killed run acked but never answered. Where it had posted the reply and
@@ -160,7 +158,7 @@ class SlackAdapter:
             if posted is None:
                 unanswered.append(message)
             else:
-                await self.bot.delivered(message, posted)
+                await self.bot.delivered(message, posted)  # posted before the crash
         return unanswered
 
     async def _posted_reply(self, message: Incoming) -> str | None:
@@ -177,44 +175,43 @@ class SlackAdapter:
                 return item.get("ts")
         return None
 
-    async def _post_reply(self, message: Incoming, reply: Reply) -> None:
-        text, blocks = reply_blocks(reply)
-        try:
-            if reply.ephemeral:
-                await self.app.client.chat_postEphemeral(
-                    channel=message.channel,
-                    user=message.author,
-                    thread_ts=message.thread,
-                    text=text,
-                    blocks=blocks,
-                )
-                await self.bot.delivered(message, None)
-                return
-            await self._pace(message.channel)
-            posted = await self.app.client.chat_postMessage(
+    async def post(self, message: Incoming, reply: Reply) -> str | None:
+        """The posting protocol for a message: a reply in its thread (unfurls off, marked
+        with the source in its metadata), or an ephemeral for a private notice."""
+        text, blocks = reply_blocks(reply, buttons=not reply.ephemeral)
+        if reply.ephemeral:
+            await self.app.client.chat_postEphemeral(
                 channel=message.channel,
-                thread_ts=message.reply_thread,
+                user=message.author,
+                thread_ts=message.thread,
                 text=text,
                 blocks=blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-                metadata={
-                    "event_type": REPLY_EVENT,
-                    "event_payload": {"source": message.message_id},
-                },
             )
-        except Exception as error:
-            log.warning("slack.post_failed", extra={"error": type(error).__name__})
-            await self.bot.undelivered(message)
-            return
-        await self.bot.delivered(message, posted.get("ts"), reply)
+            return None
+        await self._pace(message.channel)
+        posted = await self.app.client.chat_postMessage(
+            channel=message.channel,
+            thread_ts=message.reply_thread,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata={"event_type": REPLY_EVENT, "event_payload": {"source": message.message_id}},
+        )
+        return posted.get("ts")
+
+    async def delete(self, record: ReplyRecord) -> None:
+        """The posting protocol: delete one of our replies."""
+        await self.app.client.chat_delete(channel=record.channel, ts=record.reply_id)
 
     async def _source_deleted(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        record = await self.bot.source_deleted(
-            PLATFORM, body.get("team_id") or "", event["channel"], event.get("deleted_ts", "")
+        await self.bot.source_deleted(
+            PLATFORM,
+            body.get("team_id") or "",
+            event["channel"],
+            event.get("deleted_ts", ""),
+            self,
         )
-        if record is not None:
-            await self.app.client.chat_delete(channel=record.channel, ts=record.reply_id)
 
     async def _pace(self, channel: str) -> None:
         """About one post per second per channel; later posts wait their turn."""
@@ -234,30 +231,8 @@ class SlackAdapter:
         message = await self._actor(
             command["team_id"], command["channel_id"], command["user_id"], command.get("text", "")
         )
-        reply = await self.bot.on_command(message, "/sourcecheck " + decode_text(message.text))
-        if reply.kind in (ReplyKind.ANALYSIS, ReplyKind.ERROR) and not reply.ephemeral:
-            text, blocks = reply_blocks(reply)
-            await self._pace(message.channel)
-            try:
-                posted = await self.app.client.chat_postMessage(
-                    channel=message.channel,
-                    text=text,
-                    blocks=blocks,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-            except SlackApiError as error:
-                if error.response.get("error") not in NOT_A_MEMBER:
-                    raise
-                await respond(text=text, blocks=blocks, response_type="in_channel")
-                return
-            await self.bot.delivered(replace(message, message_id=posted["ts"]), posted["ts"], reply)
-            return
-        if reply.kind in (ReplyKind.ANALYSIS, ReplyKind.ERROR):
-            text, blocks = reply_blocks(reply, buttons=False)
-            await respond(text=text, blocks=blocks, response_type="ephemeral")
-            return
-        await respond(text=escape(reply.text), response_type="ephemeral")
+        text = "/sourcecheck " + decode_text(message.text)
+        await self.bot.answer_command(message, text, _CommandPoster(self, respond))
 
     async def _on_shortcut(self, ack, shortcut: dict[str, Any]) -> None:
         await ack()
@@ -268,26 +243,8 @@ class SlackAdapter:
         channel = (shortcut.get("channel") or {}).get("id", "")
         text = decode_text(source.get("text", ""))
         message = await self._actor(team, channel, shortcut["user"]["id"], text)
-        reply = await self.bot.on_command(message, "/sourcecheck check " + message.text)
-        if reply.ephemeral:
-            text, blocks = reply_blocks(reply, buttons=False)
-            await self.app.client.chat_postEphemeral(
-                channel=channel, user=message.author, text=text, blocks=blocks
-            )
-            return
-        text, blocks = reply_blocks(reply)
-        await self._pace(channel)
-        thread = source.get("thread_ts") or source.get("ts")
-        posted = await self.app.client.chat_postMessage(
-            channel=channel,
-            thread_ts=thread,
-            text=text,
-            blocks=blocks,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-        asked = replace(message, message_id=posted["ts"], thread=thread)
-        await self.bot.delivered(asked, posted["ts"], reply)
+        asked = replace(message, thread=source.get("thread_ts") or source.get("ts"))
+        await self.bot.answer_command(asked, "/sourcecheck check " + message.text, self)
 
     async def _on_show_all(self, ack, body: dict[str, Any]) -> None:
         await ack()
@@ -311,13 +268,11 @@ class SlackAdapter:
         team = (body.get("team") or {}).get("id", "")
         actor = await self._actor(team, channel, body["user"]["id"], "")
         record = await self.bot.reply_record(PLATFORM, team, [channel], reply_ts)
-        record, text = await self.bot.dismiss(actor, record)
-        if record is None:
+        dismissed, text = await self.bot.dismiss(actor, record, self)
+        if not dismissed:
             await self.app.client.chat_postEphemeral(
                 channel=channel, user=actor.author, text=escape(text)
             )
-            return
-        await self.app.client.chat_delete(channel=channel, ts=record.reply_id)
 
     async def _actor(self, team: str, channel: str, user: str, text: str) -> Incoming:
         return Incoming(
@@ -350,3 +305,42 @@ class SlackAdapter:
 def _socket_status(handler: AsyncSocketModeHandler) -> Status:
     connected = handler.client.is_connected()
     return Status.CONNECTED if connected else Status.DISCONNECTED
+
+
+class _CommandPoster:
+    """The posting protocol for `/sourcecheck`: an analysis in the channel (through the
+    command's response URL where the bot is not a member), the rest to the asker alone."""
+
+    def __init__(self, adapter: SlackAdapter, respond) -> None:
+        self.adapter = adapter
+        self.respond = respond
+
+    async def post(self, message: Incoming, reply: Reply) -> str | None:
+        """Post the command's reply; its ts when it went into the channel as the bot."""
+        if reply.kind not in (ReplyKind.ANALYSIS, ReplyKind.ERROR):
+            await self.respond(text=escape(reply.text), response_type="ephemeral")
+            return None
+        if reply.ephemeral:
+            text, blocks = reply_blocks(reply, buttons=False)
+            await self.respond(text=text, blocks=blocks, response_type="ephemeral")
+            return None
+        text, blocks = reply_blocks(reply)
+        await self.adapter._pace(message.channel)
+        try:
+            posted = await self.adapter.app.client.chat_postMessage(
+                channel=message.channel,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as error:
+            if error.response.get("error") not in NOT_A_MEMBER:
+                raise
+            await self.respond(text=text, blocks=blocks, response_type="in_channel")
+            return None
+        return posted["ts"]
+
+    async def delete(self, record: ReplyRecord) -> None:
+        """Delete one of our replies."""
+        await self.adapter.delete(record)

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from bot.schema import migrate
@@ -45,9 +45,11 @@ class Store(Ledger, ReportCache, Policies):
     def open(cls, url: str, clock: Callable[[], float] = time.time) -> "Store":
         """Open (creating the SQLite file's folder if needed) and migrate the database."""
         parsed = make_url(url)
+        engine = create_engine(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return cls(create_engine(url), clock)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        return cls(engine, clock)
 
     def purge(self, retention_days: int, cache_ttl: float) -> None:
         """Forget cached reports past their lifetime, and claims, held messages and reply
@@ -55,3 +57,14 @@ class Store(Ledger, ReportCache, Policies):
         cutoff = self.clock() - retention_days * DAY
         self.expire_reports(max(cutoff, self.clock() - cache_ttl))
         self.expire_claims(cutoff)
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    """A SQLite file in write-ahead-log mode: readers never wait for the writer, and a
+    commit is not a disk flush (`synchronous=NORMAL`: a power cut may lose the last
+    commits, never corrupt the file); a writer waits up to 5 s for another's lock."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -172,21 +172,43 @@ async def test_a_failed_fetch_is_answered_politely(chat, server) -> None:
     assert reply.text.startswith("I couldn't analyse")
 
 
-async def test_deleting_the_source_message_gives_the_reply_to_delete(chat, server) -> None:
+async def test_deleting_the_source_message_deletes_the_reply(chat, server) -> None:
     await chat.say(server.url("/budget"))
-    record = await chat.bot.source_deleted("test", "W1", "C1", "M1")
-    assert record is not None and record.reply_id == "R1"
-    assert await chat.bot.source_deleted("test", "W1", "C1", "M1") is None
+    await chat.bot.source_deleted("test", "W1", "C1", "M1", chat)
+    assert chat.deleted == ["R1"]
+    await chat.bot.source_deleted("test", "W1", "C1", "M1", chat)
+    assert chat.deleted == ["R1"]
 
 
 async def test_only_the_poster_or_a_moderator_can_dismiss(chat, server) -> None:
     await chat.say(server.url("/budget"), author="alice")
-    record = chat.bot.store.reply_to("test", "W1", "C1", "M1")
+    record = await chat.bot.reply_record("test", "W1", ["C1"], "R1")
     stranger = chat.message("", author="mallory")
-    assert (await chat.bot.dismiss(stranger, record))[0] is None
+    assert await chat.bot.dismiss(stranger, record, chat) == (
+        False,
+        "Only the person who posted the link or a moderator can dismiss this.",
+    )
+    assert chat.deleted == []
     poster = chat.message("", author="alice")
-    assert (await chat.bot.dismiss(poster, record))[0] == record
+    assert await chat.bot.dismiss(poster, record, chat) == (True, "Dismissed.")
+    assert chat.deleted == ["R1"]
     assert chat.bot.store.reply_to("test", "W1", "C1", "M1") is None
+
+
+async def test_a_reply_that_cannot_be_posted_leaves_the_message_to_its_retry(chat, server) -> None:
+    """The one delivery path: a failed post forgets the claim, so a retry is answered."""
+
+    class Failing:
+        async def post(self, message, reply):
+            raise ConnectionError("the platform is down")
+
+        async def delete(self, record):
+            raise AssertionError("nothing was posted")
+
+    message = chat.message(server.url("/budget"))
+    assert await chat.bot.answer(message, Failing()) is not None
+    assert await chat.deliver(message) is not None
+    assert len(chat.posted) == 1
 
 
 async def test_a_full_queue_with_no_backlog_answers_busy(settings, server) -> None:
@@ -257,7 +279,8 @@ class Statements:
 
 
 async def test_statements_per_fresh_and_per_cached_link(chat, server) -> None:
-    """Issue 13: a fresh link costs at most 6 statements, a cached one fewer."""
+    """Issue 13: a fresh link costs at most 6 statements; a link shared lately, whose report
+    is kept in memory, 4 (policy, claim, usage count, delivery)."""
     statements = Statements(chat.bot.store.engine)
     await chat.say(server.url("/health"))  # a first message warms nothing up but the pool
     fresh = statements.during()
@@ -268,4 +291,4 @@ async def test_statements_per_fresh_and_per_cached_link(chat, server) -> None:
     cached_count = len(cached.seen)
     print(f"statements: fresh link {fresh_count}, cached link {cached_count}")
     assert fresh_count <= 6, fresh.seen
-    assert cached_count <= 5, cached.seen
+    assert cached_count <= 4, cached.seen

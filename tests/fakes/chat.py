@@ -8,7 +8,7 @@ what it posted; `posted` is everything the bot put in the channel.
 import itertools
 from dataclasses import dataclass
 
-from bot import Bot, Incoming, Reply
+from bot import Bot, Incoming, Reply, ReplyRecord
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class TestAdapter:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
         self.posted: list[Posted] = []
+        self.deleted: list[str] = []
         self._ids = itertools.count(1)
 
     def message(self, text: str, **fields) -> Incoming:
@@ -51,12 +52,17 @@ class TestAdapter:
 
     async def deliver(self, message: Incoming) -> Reply | None:
         """Hand over an already built message (e.g. a platform retry of an earlier one)."""
-        reply = await self.bot.on_message(message)
-        if reply is not None:
-            reply_id = f"R{len(self.posted) + 1}"
-            self.posted.append(Posted(message.channel, message.reply_thread, reply_id, reply))
-            await self.bot.delivered(message, reply_id, reply)
-        return reply
+        return await self.bot.answer(message, self)
+
+    async def post(self, message: Incoming, reply: Reply) -> str | None:
+        """The posting protocol: keep the reply in `posted`; its id."""
+        reply_id = f"R{len(self.posted) + 1}"
+        self.posted.append(Posted(message.channel, message.reply_thread, reply_id, reply))
+        return reply_id
+
+    async def delete(self, record: ReplyRecord) -> None:
+        """The posting protocol: take a reply out of `posted`."""
+        self.deleted.append(record.reply_id)
 
     async def command(self, text: str, *, moderator: bool = True, **fields) -> Reply:
         """Run `/sourcecheck ...` as a moderator (or not)."""
