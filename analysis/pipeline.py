@@ -2,8 +2,9 @@
 orchestration of an analysis, for the bot, the command line, the tools and the workers.
 
 A target is typed: a `Link` or `Pasted` text. Fetching is I/O and async (`fetch`); the rest
-is CPU work in plain functions (`analyse_fetched`), so a worker process can run it with the
-page already fetched. Batches go through `nlp.pipe`.
+is CPU work in plain functions (`load_fetched` extracts, `analyse_loaded` parses, judges
+and summarises), so a worker process can run it with the page already fetched. Batches go
+through `nlp.pipe`.
 """
 
 import sys
@@ -93,16 +94,23 @@ async def fetch(target: Target, policy: FetchPolicy) -> Fetched:
     return Fetched(target, page, _ms(started))
 
 
-def analyse_fetched(fetched: Fetched, sensitivity: Sensitivity, model: str | None = None) -> Report:
-    """Extract, parse, judge and summarise a fetched target (the CPU half, which a worker
-    process runs). Raises AnalysisError."""
+def load_fetched(fetched: Fetched) -> LoadedArticle:
+    """Extract a fetched target's article: the first, short part of the CPU work, after
+    which its length says what the rest will cost. Raises AnalysisError."""
     match fetched:
         case Fetched(target=Link(url), page=FetchedPage() as page):
-            loaded = load_page(url, page, fetched.fetch_ms)
+            return load_page(url, page, fetched.fetch_ms)
         case Fetched(target=Pasted(text)):
-            loaded = load_text(text, PASTED_LABEL)
+            return load_text(text, PASTED_LABEL)
         case _:
             raise TypeError("a link is analysed once its page is fetched")
+
+
+def analyse_loaded(
+    loaded: LoadedArticle, sensitivity: Sensitivity, model: str | None = None
+) -> Report:
+    """Parse, judge and summarise an extracted article (the long part of the CPU work,
+    which a worker process runs). Raises AnalysisError."""
     return report_article(loaded, AnalysisOptions(sensitivity=sensitivity, model=model))
 
 

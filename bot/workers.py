@@ -1,7 +1,8 @@
 """Analysis in worker processes, never on the event loop: the production runner of the pool.
 
 Each worker is a process of its own that loads the spaCy model once, then runs one analysis
-at a time: it receives the fetched target and the sensitivity, its model named at start. An
+at a time: it extracts a fetched target, or analyses an extracted article at a sensitivity,
+its model named at start. An
 analysis that overruns the time limit has its worker killed and replaced, so no page can
 hold a worker for long; a worker that dies is replaced too. Workers end when the bot process
 ends, however it ends.
@@ -18,7 +19,16 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
-from analysis import AnalysisError, ErrorCode, Fetched, Report, Sensitivity, analyse_fetched
+from analysis import (
+    AnalysisError,
+    ErrorCode,
+    Fetched,
+    LoadedArticle,
+    Report,
+    Sensitivity,
+    analyse_loaded,
+    load_fetched,
+)
 from analysis.nlp import load_pipeline
 
 log = logging.getLogger(__name__)
@@ -35,19 +45,20 @@ FAILED = "Something went wrong while analysing this. Please try again."
 
 
 def _serve(conn: Connection, model: str | None, parent: int) -> None:
-    """A worker's life: load the model, say so, then analyse each fetched target sent until
-    the pipe closes. Expected failures go back as AnalysisError; others by their type alone
-    (their text may hold article content)."""
+    """A worker's life: load the model, say so, then run each job sent (extract a fetched
+    target, or analyse an extracted article) until the pipe closes. Expected failures go
+    back as AnalysisError; others by their type alone (their text may hold article
+    content)."""
     _exit_with_parent(parent)
     load_pipeline(model)
     conn.send(READY)
     while True:
         try:
-            fetched, sensitivity = conn.recv()
+            job = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            result: tuple[str, Any] = ("ok", analyse_fetched(fetched, sensitivity, model))
+            result: tuple[str, Any] = ("ok", _run(job, model))
         except AnalysisError as error:
             result = ("error", error)
         except Exception as error:  # reported to the pool, which logs it
@@ -56,6 +67,19 @@ def _serve(conn: Connection, model: str | None, parent: int) -> None:
             conn.send(result)
         except OSError:  # the bot is gone (or gave up on this job): nobody to answer
             return
+
+
+Job = tuple[Fetched] | tuple[LoadedArticle, Sensitivity]
+
+
+def _run(job: Job, model: str | None) -> LoadedArticle | Report:
+    """Extract a fetched target, or analyse an extracted article."""
+    match job:
+        case (Fetched() as fetched,):
+            return load_fetched(fetched)
+        case (LoadedArticle() as loaded, Sensitivity() as sensitivity):
+            return analyse_loaded(loaded, sensitivity, model)
+    raise TypeError("unknown job")
 
 
 def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
@@ -91,7 +115,7 @@ class _Worker:
         """The worker's process id."""
         return self.process.pid
 
-    def run(self, job: tuple[Fetched, Sensitivity], limit: float) -> Report:
+    def run(self, job: Job, limit: float) -> Any:
         """Run one job, blocking this thread. Raises AnalysisError; TimeoutError when the
         job overran `limit` seconds; EOFError when the worker died."""
         if not self.ready:
@@ -153,12 +177,24 @@ class ProcessRunner:
         with self._lock:
             return [w.pid for w in self._all if w.pid is not None]
 
-    async def run(self, fetched: Fetched, sensitivity: Sensitivity) -> Report:
-        """The report of one fetched target, from an idle worker, within the time limit."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self._job, (fetched, sensitivity))
+    @property
+    def lanes(self) -> int:
+        """How many jobs run at once: one per worker."""
+        return self.workers
 
-    def _job(self, job: tuple[Fetched, Sensitivity]) -> Report:
+    async def load(self, fetched: Fetched) -> LoadedArticle:
+        """A fetched target's extracted article, from an idle worker."""
+        return await self._submit((fetched,))
+
+    async def analyse(self, loaded: LoadedArticle, sensitivity: Sensitivity) -> Report:
+        """An extracted article's report, from an idle worker."""
+        return await self._submit((loaded, sensitivity))
+
+    async def _submit(self, job: Job) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, self._job, job)
+
+    def _job(self, job: Job) -> Any:
         """Run one job on an idle worker (in one of the runner's threads, one per worker)."""
         worker = self._idle.get()
         try:

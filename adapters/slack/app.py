@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 REPLY_EVENT = "sourcecheck_reply"
-RESUME_CONCURRENCY = 4
+RESUME_CONCURRENCY = 16
 
 POST_INTERVAL = 1.0
 MODERATOR_TTL = 300.0
@@ -151,14 +151,22 @@ class SlackAdapter:
 
     async def _unanswered(self) -> list[Incoming]:
         """What a killed run acked but never answered. Where it had posted the reply and
-        died before recording it, the reply is recorded now instead of posted again."""
+        died before recording it, the reply is recorded now instead of posted again. The
+        threads are looked at `RESUME_CONCURRENCY` at a time: new events wait for this."""
+        held = await self.bot.unfinished(PLATFORM)
+        gate = asyncio.Semaphore(RESUME_CONCURRENCY)
+
+        async def posted(message: Incoming) -> str | None:
+            async with gate:
+                return await self._posted_reply(message)
+
+        found = await asyncio.gather(*map(posted, held))
         unanswered = []
-        for message in await self.bot.unfinished(PLATFORM):
-            posted = await self._posted_reply(message)
-            if posted is None:
+        for message, reply_ts in zip(held, found, strict=True):
+            if reply_ts is None:
                 unanswered.append(message)
             else:
-                await self.bot.delivered(message, posted)  # posted before the crash
+                await self.bot.delivered(message, reply_ts)  # posted before the crash
         return unanswered
 
     async def _posted_reply(self, message: Incoming) -> str | None:

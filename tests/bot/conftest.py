@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import Fetched, Report, Sensitivity
+from analysis import Fetched, LoadedArticle, Report, Sensitivity
 from bot import AnalysisPool, InlineRunner, ProcessRunner, Settings
 
 CAPACITY = 10
@@ -15,11 +15,16 @@ CAPACITY = 10
 class _Kept:
     """The session's runner, lent to one bot: closing the bot leaves it running."""
 
+    lanes = 1
+
     def __init__(self, runner: InlineRunner) -> None:
         self.runner = runner
 
-    async def run(self, fetched: Fetched, sensitivity: Sensitivity) -> Report:
-        return await self.runner.run(fetched, sensitivity)
+    async def load(self, fetched: Fetched) -> LoadedArticle:
+        return await self.runner.load(fetched)
+
+    async def analyse(self, loaded: LoadedArticle, sensitivity: Sensitivity) -> Report:
+        return await self.runner.analyse(loaded, sensitivity)
 
     def close(self) -> None:
         """Nothing: the runner outlives the bot."""

@@ -64,10 +64,12 @@ async def test_item_1_a_redirect_to_an_unusable_link_is_answered(chat, server, p
 class FailingRunner:
     """A runner whose analyses fail the way no analysis error does (a bug, a broken worker)."""
 
+    lanes = 1
+
     def __init__(self) -> None:
         self.calls = 0
 
-    async def run(self, fetched, sensitivity):
+    async def load(self, fetched):
         self.calls += 1
         await asyncio.sleep(0.2)
         raise RuntimeError("secret article text that must not reach the log")
