@@ -166,6 +166,11 @@ def extract_page(page: FetchedPage) -> Article:
     return article
 
 
+# The date comes from the page's metadata (meta tags, <time>, structured data, the URL) or
+# not at all: htmldate's extensive search would guess one from the text ("opened in 2019").
+DATE_FROM_METADATA = {"original_date": True, "extensive_search": False}
+
+
 def extract_html(html: str, url: str | None = None) -> Article:
     """Extract title, site, author, date, paragraphs and body links from an HTML page."""
     xml = trafilatura.extract(
@@ -175,6 +180,7 @@ def extract_html(html: str, url: str | None = None) -> Article:
         include_links=True,
         include_comments=False,
         with_metadata=True,
+        date_extraction_params=DATE_FROM_METADATA,
     )
     if not xml:
         raise _no_article()

@@ -1,10 +1,12 @@
 """`make bench`: speed and memory of the analysis over real articles, against a bare `nlp.pipe`.
 
-Prints articles/s and words/s, median and p95 per-article latency, time per stage, peak RSS,
-and the ratio of the whole analysis time to a bare `nlp.pipe` over the same texts with the
-same model (the floor any analysis on this model pays); then how the time per character of
-one long pasted text grows from 10,000 to 100,000 characters (the body's cap). Runs are
-repeated and medians given; peak RSS is read before the long texts.
+Every figure times the real pipeline (`analysis/pipeline.py`: `load_text`, `report_articles`,
+`report_article`), not a copy of it. Prints articles/s and words/s, median and p95
+per-article latency, time per stage, peak RSS, and the ratio of the whole analysis time to a
+bare `nlp.pipe` over the same texts with the same model (the floor any analysis on this
+model pays); then how the time per character of one long pasted text grows from 10,000 to
+100,000 characters (the body's cap). Runs are repeated and medians given; peak RSS is read
+before the long texts.
 """
 
 import argparse
@@ -14,11 +16,9 @@ import statistics
 import time
 from pathlib import Path
 
-from analysis import AnalysisOptions, load_text, report_article
-from analysis.judge import judge_article
+from analysis import AnalysisOptions, LoadedArticle, load_text, report_article, report_articles
 from analysis.nlp import OUR_COMPONENTS, load_pipeline
 from analysis.pipeline import PIPE_BATCH
-from analysis.summary import summarise
 
 LONG_TEXTS = (10_000, 100_000)
 
@@ -52,44 +52,24 @@ def main() -> None:
     bodies = [item.article.body for item in loaded]
     words = sum(len(body.split()) for body in bodies)
 
-    bare_times, full_times, stages = [], [], {"extract": [], "nlp": [], "judge": [], "summary": []}
-    latencies: list[float] = []
+    bare_times, full_times, extract_times = [], [], []
     for _ in range(args.repeat):
         with nlp.select_pipes(disable=list(OUR_COMPONENTS)):
             started = time.perf_counter()
             for _doc in nlp.pipe(bodies, batch_size=PIPE_BATCH):
                 pass
             bare_times.append(time.perf_counter() - started)
-
-        totals = dict.fromkeys(stages, 0.0)
         started = time.perf_counter()
-        extracted = []
-        for text in texts:
-            t0 = time.perf_counter()
-            extracted.append(load_text(text))
-            totals["extract"] += time.perf_counter() - t0
-        run_latencies = []
-        judging = 0.0
-        t_nlp = time.perf_counter()
-        bodies_in = (item.article.body for item in extracted)
-        for item, doc in zip(extracted, nlp.pipe(bodies_in, batch_size=PIPE_BATCH), strict=True):
-            t0 = time.perf_counter()
-            sentences = judge_article(doc, item.article, options.sensitivity)
-            t1 = time.perf_counter()
-            summarise(sentences, doc)
-            t2 = time.perf_counter()
-            totals["judge"] += t1 - t0
-            totals["summary"] += t2 - t1
-            judging += t2 - t0
-            run_latencies.append(t2 - t0)
-        totals["nlp"] += time.perf_counter() - t_nlp - judging
+        extracted = [load_text(text) for text in texts]
+        extracted_at = time.perf_counter()
+        for _report in report_articles(extracted, options):
+            pass
         full_times.append(time.perf_counter() - started)
-        for stage, seconds in totals.items():
-            stages[stage].append(seconds)
-        latencies = run_latencies
+        extract_times.append(extracted_at - started)
 
-    per_article_ms = _per_article_latency(nlp, loaded, options)
+    per_article_ms = _per_article_latency(loaded, options)
     full, floor = statistics.median(full_times), statistics.median(bare_times)
+    extract = statistics.median(extract_times)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     scaling = _long_text_scaling(texts, options, args.repeat)
     print(
@@ -101,9 +81,9 @@ def main() -> None:
         f"p95 {_percentile(per_article_ms, 95):.1f} ms"
     )
     print("time per stage (median over repeats, all articles):")
-    for stage, seconds in stages.items():
-        print(f"  {stage:<8} {statistics.median(seconds) * 1000:8.0f} ms")
-    print(f"  judge+summary per article: median {statistics.median(latencies) * 1000:.2f} ms")
+    print(f"  extract  {extract * 1000:8.0f} ms   (pipeline.load_text)")
+    print(f"  analyse  {(full - extract) * 1000:8.0f} ms   (pipeline.report_articles)")
+    print(f"  of which beyond a bare nlp.pipe: {(full - extract - floor) * 1000:.0f} ms")
     print(f"bare nlp.pipe (median): {floor:.2f} s   whole analysis (median): {full:.2f} s")
     print(f"ratio whole analysis / bare nlp.pipe: {full / floor:.2f}")
     print(f"peak RSS: {rss_mb:.0f} MB")
@@ -114,12 +94,12 @@ def main() -> None:
     print(f"  ratio {LONG_TEXTS[1]:,} / {LONG_TEXTS[0]:,} (1.0 is linear): {large / small:.2f}")
 
 
-def _per_article_latency(nlp, loaded, options) -> list[float]:
+def _per_article_latency(loaded: list[LoadedArticle], options: AnalysisOptions) -> list[float]:
+    """Milliseconds of `report_article`, one article at a time."""
     latencies = []
     for item in loaded:
         started = time.perf_counter()
-        doc = nlp(item.article.body)
-        summarise(judge_article(doc, item.article, options.sensitivity), doc)
+        report_article(item, options)
         latencies.append((time.perf_counter() - started) * 1000)
     return latencies
 

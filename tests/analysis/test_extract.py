@@ -48,3 +48,24 @@ def test_empty_pages_are_not_articles(html: str) -> None:
     with pytest.raises(AnalysisError) as caught:
         extract_html(html)
     assert caught.value.code is ErrorCode.NOT_AN_ARTICLE
+
+
+PARAGRAPHS = "".join(
+    f"<p>The light rail line opened in 2019 and carried {n} thousand riders on its first "
+    "weekday, the transit agency said in a statement on its website.</p>"
+    for n in range(1, 6)
+)
+
+
+def _page(head: str) -> str:
+    return (
+        f"<html><head><title>Light rail ridership</title>{head}</head><body><article>"
+        f"<h1>Light rail ridership</h1>{PARAGRAPHS}</article></body></html>"
+    )
+
+
+def test_the_date_comes_from_metadata_only() -> None:
+    """Issue 14: a page without a date had one invented from its text ("opened in 2019")."""
+    assert extract_html(_page(""), "https://news.example.com/rail").date is None
+    dated = _page('<meta property="article:published_time" content="2024-05-02T08:00:00Z">')
+    assert extract_html(dated, "https://news.example.com/rail").date == "2024-05-02"
