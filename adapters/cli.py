@@ -29,6 +29,7 @@ from analysis import (
 )
 from bot import Settings, SettingsError, build_bot, load_settings
 from bot.metrics import watch_loop_lag
+from bot.store import DriverMissing
 
 log = logging.getLogger("sourcecheck")
 
@@ -71,16 +72,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sourcecheck: {error}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level)
-    if args.command == "console":
-        console_only = replace(settings, slack_bot_token="", discord_token="")
-        return asyncio.run(run_bot(console_only, jsonl=args.jsonl))
-    if args.command == "run":
+    if args.command in ("console", "run"):
         try:
+            if args.command == "console":
+                console_only = replace(settings, slack_bot_token="", discord_token="")
+                return asyncio.run(run_bot(console_only, jsonl=args.jsonl))
             settings.check_for_run()
+            return asyncio.run(run_bot(settings))
         except SettingsError as error:
             print(f"sourcecheck: {error}", file=sys.stderr)
             return EXIT_USAGE
-        return asyncio.run(run_bot(settings))
+        except DriverMissing as error:
+            print(f"sourcecheck: SOURCECHECK_DB_URL: {error}", file=sys.stderr)
+            return EXIT_USAGE
     sensitivity = Sensitivity(args.sensitivity) if args.sensitivity else None
     options = settings.analysis_options(sensitivity)
     return asyncio.run(run_analyze(args.targets, args.format, options, explain=args.explain))

@@ -25,12 +25,24 @@ __all__ = [
     "MAX_ATTEMPTS",
     "AuditEntry",
     "ChannelSettings",
+    "DriverMissing",
     "Policy",
     "ReplyRecord",
     "Store",
     "Usage",
     "fit",
 ]
+
+
+class DriverMissing(RuntimeError):
+    """The database URL names a driver that is not installed; the message says what to do."""
+
+    def __init__(self, backend: str, module: str) -> None:
+        extra = " (pip install -e '.[postgres]')" if backend == "postgresql" else ""
+        super().__init__(
+            f"the database URL needs the {module or backend} driver, which is not installed"
+            f"{extra}"
+        )
 
 
 class Store(Ledger, ReportCache, Policies):
@@ -45,7 +57,10 @@ class Store(Ledger, ReportCache, Policies):
     def open(cls, url: str, clock: Callable[[], float] = time.time) -> "Store":
         """Open (creating the SQLite file's folder if needed) and migrate the database."""
         parsed = make_url(url)
-        engine = create_engine(url)
+        try:
+            engine = create_engine(url)
+        except ModuleNotFoundError as missing:
+            raise DriverMissing(parsed.get_backend_name(), missing.name or "") from None
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             event.listen(engine, "connect", _sqlite_pragmas)

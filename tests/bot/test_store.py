@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.schema import MIGRATIONS, schema_version
-from bot.store import DAY, Policy, ReplyRecord, Store
+from bot.store import DAY, DriverMissing, Policy, ReplyRecord, Store
 
 POSTGRES = os.environ.get(
     "SOURCECHECK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -176,3 +176,11 @@ def test_the_policy_is_read_in_one_go(any_store: Store) -> None:
     assert policy.channel.mode == "mention" and policy.opted_out
     assert policy.rules == {"a.example": "deny", "b.example": "always"}
     assert not any_store.policy("p", "W", "C", "V").opted_out
+
+
+def test_a_database_driver_that_is_not_installed_is_named() -> None:
+    """Issue 14: a PostgreSQL URL without psycopg failed with "No module named 'psycopg'"."""
+    with pytest.raises(DriverMissing) as missing:
+        Store.open("mysql+pymysql://user@127.0.0.1/sourcecheck")
+    assert "pymysql driver, which is not installed" in str(missing.value)
+    assert "postgres" in str(DriverMissing("postgresql", "psycopg"))
