@@ -27,6 +27,7 @@ from analysis import (
     render_text,
     report_articles,
 )
+from analysis.nlp import ModelMissing
 from bot import Settings, SettingsError, build_bot, load_settings
 from bot.metrics import watch_loop_lag
 from bot.store import DriverMissing
@@ -65,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `sourcecheck` console script."""
+    try:
+        return _main(argv)
+    except ModelMissing as error:
+        print(f"sourcecheck: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

@@ -1,5 +1,6 @@
 """The platform-neutral bot: messages, commands, settings, storage and the worker pool."""
 
+from analysis.nlp import check_model
 from bot.commands import Command, CommandError, parse
 from bot.core import Bot
 from bot.digest import Digest, Flag
@@ -40,7 +41,9 @@ __all__ = [
 
 def build_bot(settings: Settings) -> Bot:
     """The bot for `settings`: its store (migrated) and its analysis pool (worker processes,
-    or the bot's own process when `workers` is 0)."""
+    or the bot's own process when `workers` is 0). Raises ModelMissing when no spaCy model
+    can be found, before any worker starts."""
+    check_model(settings.spacy_model)
     store = Store.open(settings.db_url)
     model, limit = settings.spacy_model, settings.analysis_time_limit
     runner: Runner

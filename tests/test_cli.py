@@ -90,3 +90,21 @@ def test_item_18_http_mode_without_a_signing_secret_refuses_to_start(tmp_path) -
     assert done.returncode == 2
     assert "SLACK_SIGNING_SECRET is required" in done.stderr
     assert "xoxb-test" not in done.stderr
+
+
+def test_without_a_spacy_model_it_refuses_to_start_and_says_how_to_install_it() -> None:
+    """Issue 14: a missing model fell back to a blank pipeline that changed every verdict
+    (and crashed on one seed)."""
+    env = os.environ | {"SOURCECHECK_SPACY_MODEL": "/nonexistent/en_core_web_md"}
+    for args in (["analyze", str(SEED)], ["console"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "adapters.cli", *args],
+            capture_output=True,
+            text=True,
+            input="",
+            timeout=120,
+            env=env,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "no spaCy English model could be loaded" in done.stderr
+        assert "/nonexistent/en_core_web_md" in done.stderr and "make setup" in done.stderr

@@ -40,8 +40,7 @@ class DriverMissing(RuntimeError):
     def __init__(self, backend: str, module: str) -> None:
         extra = " (pip install -e '.[postgres]')" if backend == "postgresql" else ""
         super().__init__(
-            f"the database URL needs the {module or backend} driver, which is not installed"
-            f"{extra}"
+            f"the database URL needs the {module or backend} driver, which is not installed{extra}"
         )
 
 
