@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import sys
@@ -102,6 +103,7 @@ def _main(argv: Sequence[str] | None) -> int:
 async def run_bot(settings: Settings, *, jsonl: bool = False) -> int:
     """Run the bot with the adapters that have credentials; with none, the console."""
     bot = build_bot(settings)
+    _freeze_start_up_objects()
     try:
         adapters: dict[str, SlackAdapter | DiscordAdapter] = {}
         if settings.slack_bot_token:
@@ -117,6 +119,14 @@ async def run_bot(settings: Settings, *, jsonl: bool = False) -> int:
         return await _watch(services)
     finally:
         bot.close()
+
+
+def _freeze_start_up_objects() -> None:
+    """Move what start-up made (modules, the model in-process, about 160,000 objects) out
+    of the garbage collector's sight: a full collection then no longer walks them all, which
+    stalled the event loop for up to 80 ms at a time under load."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _watch(services: dict[str, Coroutine[Any, Any, None]]) -> int:
