@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
+from platformdirs import user_data_path
 
 from analysis import AddressPolicy, AnalysisOptions, FetchPolicy, Sensitivity
 
@@ -23,7 +24,7 @@ class Settings:
     spacy_model: str | None = None
     sensitivity: Sensitivity = Sensitivity.MEDIUM
     log_level: str = "INFO"
-    db_url: str = "sqlite:///data/sourcecheck.db"
+    db_url: str = f"sqlite:///{user_data_path('sourcecheck') / 'sourcecheck.db'}"
     max_links: int = 3
     min_text_words: int = 120
     workers: int = 1  # 0: analyse in the bot's own process (bot/inline.py)

@@ -1,0 +1,32 @@
+"""Settings: one default per setting, and the database in one documented place."""
+
+import os
+from pathlib import Path
+from unittest import mock
+
+from platformdirs import user_data_path
+
+from bot.settings import DEFAULT, Settings, load_settings
+
+
+def test_the_default_database_is_in_the_users_data_folder_wherever_the_bot_starts(
+    tmp_path: Path,
+) -> None:
+    """Issue 14: the SQLite file landed in ./data of whatever folder the bot started in."""
+    expected = f"sqlite:///{user_data_path('sourcecheck') / 'sourcecheck.db'}"
+    assert Settings().db_url == expected
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        with mock.patch.dict(os.environ, {"SOURCECHECK_DB_URL": ""}):
+            assert load_settings(env_file=None).db_url == expected
+    finally:
+        os.chdir(cwd)
+
+
+def test_unset_settings_take_the_one_default() -> None:
+    names = {k: "" for k in os.environ if k.startswith("SOURCECHECK_")}
+    with mock.patch.dict(os.environ, names):
+        loaded = load_settings(env_file=None)
+    assert loaded.workers == DEFAULT.workers and loaded.cache_ttl == DEFAULT.cache_ttl
+    assert loaded.member_rate == DEFAULT.member_rate and loaded.port == DEFAULT.port
