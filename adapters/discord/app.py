@@ -295,18 +295,13 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, text: str, public: bool = False
     ) -> None:
         """Defer at once, run the core's command, then follow up: ephemeral for settings, and
-        for checks in a channel where the bot is disabled or muted."""
+        for checks in a channel where the bot is disabled or muted; a public check's reply
+        has the Show all and Dismiss buttons and is recorded like any other."""
         actor = self._actor(interaction, text)
         public = public and await self.bot.speaks_in(actor)
         await interaction.response.defer(ephemeral=not public, thinking=True)
-        reply = await self.bot.on_command(actor, "/sourcecheck " + text)
-        content, embeds, _ = reply_embeds(reply)
-        await interaction.followup.send(
-            content or (None if embeds else "Done."),
-            embeds=embeds,
-            ephemeral=not public or reply.ephemeral,
-            allowed_mentions=NONE,
-        )
+        poster = _FollowUp(self, interaction, public)
+        await self.bot.answer_command(actor, "/sourcecheck " + text, poster)
 
     def _actor(self, interaction: discord.Interaction, text: str) -> Incoming:
         permissions = interaction.permissions
@@ -353,6 +348,36 @@ class _MessagePoster:
             await self.message.add_reaction(QUIET_NOTICE)
             return None
         return _reply_id(await self.adapter._post(self.message, reply))
+
+    async def delete(self, record: ReplyRecord) -> None:
+        """Delete one of our replies."""
+        await self.adapter.delete(record)
+
+
+class _FollowUp:
+    """The posting protocol for a command: the follow-up to its deferred interaction."""
+
+    def __init__(
+        self, adapter: DiscordAdapter, interaction: discord.Interaction, public: bool
+    ) -> None:
+        self.adapter = adapter
+        self.interaction = interaction
+        self.public = public
+
+    async def post(self, request: Incoming, reply: Reply) -> str | None:
+        """Follow up; the reply's id when it is public (an ephemeral one cannot be kept)."""
+        content, embeds, cut = reply_embeds(reply)
+        ephemeral = not self.public or reply.ephemeral
+        buttons = bool(embeds) and not ephemeral
+        sent = await self.interaction.followup.send(
+            content or (None if embeds else "Done."),
+            embeds=embeds,
+            view=ReplyButtons(self.adapter, show_all=cut) if buttons else discord.utils.MISSING,
+            ephemeral=ephemeral,
+            allowed_mentions=NONE,
+            wait=True,
+        )
+        return None if ephemeral else _reply_id(sent)
 
     async def delete(self, record: ReplyRecord) -> None:
         """Delete one of our replies."""

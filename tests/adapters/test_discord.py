@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientError, ClientSession
+from aiohttp import ClientError, ClientSession, web
 
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
@@ -346,3 +346,45 @@ async def test_item_5_a_member_over_the_limit_gets_one_quiet_reaction(world) -> 
     await asyncio.sleep(1.0)
     assert not discord.called("PUT", f"/channels/{CHANNEL}/messages/{third}/reactions")
     assert len([c for c in discord.calls if c.path.endswith("/threads")]) == 1
+
+
+async def test_a_checks_reply_can_be_shown_in_full_and_dismissed_at_its_sensitivity(
+    world,
+) -> None:
+    """Issue 13, bugs 1-3 on Discord: a /sourcecheck check reply carries the buttons and is
+    recorded (Dismiss works on it); Show all finds the report of a link that redirected, at
+    the channel's sensitivity."""
+    discord, articles = world
+
+    async def shortened(request):
+        return web.Response(status=302, headers={"Location": articles.url("/a")})
+
+    articles.add_handler("/s/x1", shortened)
+    level = [{"name": "level", "type": 3, "value": "high"}]
+    setting = discord.snowflake()
+    options = [{"name": "sensitivity", "type": 1, "options": level}]
+    await discord.dispatch("INTERACTION_CREATE", slash(setting, options, permissions=MODERATOR))
+    await discord.wait_for("POST", "/webhooks/")
+
+    check = discord.snowflake()
+    payload = slash(check, check_options(articles.url("/s/x1")), permissions=EVERYONE)
+    await discord.dispatch("INTERACTION_CREATE", payload)
+    _, followup = await discord.wait_for("POST", "/webhooks/", 2)
+    reply = followup.response
+    ids = [c["custom_id"] for row in followup.body["components"] for c in row["components"]]
+    assert "sourcecheck:dismiss" in ids
+
+    show = discord.snowflake()
+    await discord.dispatch(
+        "INTERACTION_CREATE", button(show, "sourcecheck:show_all", reply, MEMBER, EVERYONE)
+    )
+    (shown,) = await discord.wait_for("POST", f"/interactions/{show}/")
+    text = json.dumps(shown.body["data"])
+    assert "expired" not in text and "sensitivity high" in text
+
+    dismiss = discord.snowflake()
+    await discord.dispatch(
+        "INTERACTION_CREATE", button(dismiss, "sourcecheck:dismiss", reply, MEMBER, EVERYONE)
+    )
+    (deleted,) = await discord.wait_for("DELETE", "/channels/")
+    assert deleted.path == f"/channels/{reply['channel_id']}/messages/{reply['id']}"

@@ -382,3 +382,20 @@ async def test_show_all_works_on_a_link_that_redirected(world) -> None:
     assert "expired" not in full.body["text"]
     shown = [b for b in full.body["blocks"] if b["type"] == "section" and "“" in b["text"]["text"]]
     assert len(shown) > 10
+
+
+async def test_show_all_shows_the_channels_sensitivity(world) -> None:
+    """Issue 13, bug 3: "Show all" read the cached report at the default sensitivity."""
+    slack, articles, sender = world
+    slack.admins.add("UADMIN")
+    respond = slack.base + "/respond/1"
+    assert await sender.command("sensitivity high", user="UADMIN", response_url=respond) == 200
+    (changed,) = await slack.wait_for("response_url")
+    assert "high" in changed.body["text"]
+    articles.add_page("/long", LONG_PAGE, "text/html")
+    await sender.send(message_event(f"<{articles.url('/long')}>", "930.1", user="U1"))
+    (post,) = await slack.wait_for("chat.postMessage")
+    assert "sensitivity high" in json.dumps(post.body["blocks"])
+    await sender.interaction(click("sourcecheck_show_all", "show_all", post.response["ts"], "U2"))
+    (full,) = await slack.wait_for("chat.postEphemeral")
+    assert "sensitivity high" in json.dumps(full.body["blocks"])
