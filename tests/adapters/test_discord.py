@@ -135,6 +135,9 @@ async def test_check_is_deferred_then_followed_up_and_the_context_menu_does_the_
     await discord.wait_for("POST", f"/interactions/{menu_id}/")
     _, second = await discord.wait_for("POST", "/webhooks/", 2)
     assert second.body["embeds"]
+    for reply in (followup, second):  # both public: Show all / Dismiss, as on every reply
+        ids = [c["custom_id"] for row in reply.body["components"] for c in row["components"]]
+        assert "sourcecheck:dismiss" in ids
 
 
 async def test_a_member_without_manage_messages_cannot_change_settings(world) -> None:
