@@ -21,6 +21,7 @@ HELP = help_text()
 MAX_MUTE_MINUTES = 7 * 24 * 60
 MAX_LOG = 50
 MAX_STATS_DAYS = 365
+MAX_CHANNELS_SHOWN = 10
 
 
 class CommandError(ValueError):
@@ -105,6 +106,11 @@ class Commands:
         self._set(message, "mode", mode, mode=mode)
         if mode == "auto":
             return "I'll check every link posted in this channel."
+        if mode == "quiet":
+            return (
+                "I'll check every link here quietly: a 👀 reaction says I read it, and I reply "
+                "only when something is flagged, or when I'm mentioned or asked."
+            )
         return "I'll check links only when I'm mentioned or asked with `/sourcecheck check`."
 
     def _sensitivity(self, message: Incoming, args: tuple[str, ...]) -> str:
@@ -161,6 +167,7 @@ class Commands:
     def _stats(self, message: Incoming, args: tuple[str, ...]) -> str:
         days = _count(args, default=30, most=MAX_STATS_DAYS, usage="stats [days]")
         usage = self.store.usage(message.platform, message.workspace, days)
+        replies = self.store.reply_counts(message.platform, message.workspace, days)
         if not usage.analysed:
             return f"No links analysed in the last {days} days."
         share = usage.with_flags / usage.analysed
@@ -172,6 +179,13 @@ class Commands:
             f"  {domain}: {flagged:.0%} of claims ({links} links)"
             for domain, flagged, links in usage.top_domains
         ]
+        if replies:
+            lines.append("Replies posted, and dismissed, per channel:")
+            busiest = sorted(replies.items(), key=lambda item: (-item[1][0], item[0]))
+            lines += [
+                f"  #{channel}: {posted} posted, {dismissed} dismissed"
+                for channel, (posted, dismissed) in busiest[:MAX_CHANNELS_SHOWN]
+            ]
         return "\n".join(lines)
 
     def _log(self, message: Incoming, args: tuple[str, ...]) -> str:

@@ -43,6 +43,8 @@ BUSY = (
     "Please try again in a few minutes, or use `/sourcecheck check <link>`."
 )
 BACKLOG_WAIT = 300.0  # seconds a message may wait for room in the pool
+EVERY_LINK = frozenset({"auto", "quiet"})  # modes that analyse every link posted
+READ_TEXT = "Read: nothing flagged."
 SLOW_DOWN = (
     "You're sending links faster than I can check them, so I've skipped some. "
     "Please wait a minute before sharing more."
@@ -100,7 +102,8 @@ class Bot:
         if verdict is not Verdict.ALLOW:
             await self._in_store(self.store.finish, message.platform, keys)
             return _slow_down() if verdict is Verdict.WARN else None
-        return await self._answer(message, targets, policy.channel)
+        reply = await self._answer(message, targets, policy.channel)
+        return _quietly(reply) if _quiet(policy.channel, message, reply) else reply
 
     async def answer(self, message: Incoming, poster: Poster) -> Reply | None:
         """Decide on a message, then post and record the reply: the adapters' one path for
@@ -352,7 +355,7 @@ class Bot:
         wanted = [link for link in links if _wanted(link, policy.rules, channel, message)]
         if wanted or links:
             return [Link(link) for link in wanted]
-        asked = channel.mode == "auto" or message.mentioned
+        asked = channel.mode in EVERY_LINK or message.mentioned
         if asked and word_count(message.text) >= self.settings.min_text_words:
             return [Pasted(message.text)]
         return []
@@ -544,6 +547,21 @@ def _shown(reply: Reply | None) -> Outcome | None:
     return next((o for o in outcomes if o.report and o.cache_key), None)
 
 
+def _quiet(channel: ChannelSettings, message: Incoming, reply: Reply) -> bool:
+    """In a quiet channel, a message nobody asked about whose reports flag nothing (or
+    that could not be analysed) gets no reply."""
+    if channel.mode != "quiet" or message.mentioned:
+        return False
+    if reply.kind not in (ReplyKind.ANALYSIS, ReplyKind.ERROR):
+        return False
+    return not any(report.stats.flagged for report in reply.reports)
+
+
+def _quietly(reply: Reply) -> Reply:
+    """The reaction that says the bot read the message (its text for plain-text chats)."""
+    return replace(reply, kind=ReplyKind.READ, text=READ_TEXT)
+
+
 def _slow_down() -> Reply:
     """The one quiet notice a member over a rate limit gets (only they see it)."""
     return Reply(kind=ReplyKind.NOTICE, text=SLOW_DOWN, ephemeral=True)
@@ -586,7 +604,7 @@ def _wanted(link: str, rules: dict[str, str], channel: ChannelSettings, message:
     rule = _rule(rules, link)
     if rule == "deny":
         return False
-    return channel.mode == "auto" or message.mentioned or rule == "always"
+    return channel.mode in EVERY_LINK or message.mentioned or rule == "always"
 
 
 def _reply(outcomes: list[Outcome]) -> Reply:

@@ -91,10 +91,23 @@ GRAMMAR: tuple[Spec, ...] = (
     ),
     Spec(
         "mode",
-        "Every link, or only when mentioned",
+        "Every link, only when mentioned, or quietly",
         Who.MODERATOR,
-        (Form("mode auto|mention", Who.MODERATOR, "every link, or only when mentioned or asked"),),
-        (Arg("mode", "auto: every link; mention: only when asked", ("auto", "mention")),),
+        (
+            Form(
+                "mode auto|mention|quiet",
+                Who.MODERATOR,
+                "every link; only when mentioned or asked; or every link read with a 👀 "
+                "reaction and a reply only when something is flagged or someone asks",
+            ),
+        ),
+        (
+            Arg(
+                "mode",
+                "auto: every link; mention: when asked; quiet: reply only on flags",
+                ("auto", "mention", "quiet"),
+            ),
+        ),
     ),
     Spec(
         "sensitivity",

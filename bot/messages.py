@@ -54,6 +54,7 @@ class ReplyKind(StrEnum):
     COMMAND = "command"
     ERROR = "error"
     NOTICE = "notice"
+    READ = "read"  # quiet mode, nothing flagged: a reaction on the message, no reply
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import hashlib
 import inspect
 import json
 import logging
+from dataclasses import replace
 from typing import Literal
 
 import discord
@@ -21,7 +22,7 @@ from discord.http import Route
 
 from adapters.discord.events import PLATFORM, decode_text, incoming
 from adapters.discord.render import ALL_FLAGS, DISMISS, SHOW_ALL, reply_embeds
-from bot import Bot, Incoming, Reply, ReplyRecord, Settings, Status
+from bot import Bot, Incoming, Reply, ReplyKind, ReplyRecord, Settings, Status
 from bot.grammar import GRAMMAR, Spec, Who
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ PERMISSIONS = {  # who may see a subcommand by default; the core checks again
     Who.MODERATOR: discord.Permissions(manage_messages=True),
     Who.ADMIN: discord.Permissions(manage_guild=True),
 }
+READ_REACTION = "👀"  # quiet mode: read, nothing flagged
 QUIET_NOTICE = "⏳"  # no whispering in a Discord channel: "busy" and "slow down" react
 
 
@@ -67,6 +69,7 @@ class DiscordAdapter:
         intents.guilds = True
         intents.guild_messages = True
         intents.message_content = True
+        intents.guild_reactions = True
         options = {"intents": intents, "allowed_mentions": NONE}
         if settings.discord_shards == "auto":
             self.client: discord.Client = discord.AutoShardedClient(**options)
@@ -81,6 +84,7 @@ class DiscordAdapter:
         self.client.setup_hook = self._setup_hook
         self.client.event(self.on_message)
         self.client.event(self.on_raw_message_delete)
+        self.client.event(self.on_raw_reaction_add)
         for handler in (self.on_ready, self.on_resumed, self.on_disconnect):
             self.client.event(handler)
         self._register_commands()
@@ -189,6 +193,32 @@ class DiscordAdapter:
                 continue
             await self.on_message(message)
         log.info("discord.resumed")
+
+    async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
+        """Quiet mode: a member who adds the 👀 the bot left on a message asks for the full
+        reply, which goes in the message's thread like any other."""
+        me = self.client.user
+        if str(event.emoji) != READ_REACTION or me is None or event.user_id == me.id:
+            return
+        try:
+            channel = self.client.get_channel(event.channel_id)
+            channel = channel or await self.client.fetch_channel(event.channel_id)
+            assert isinstance(channel, discord.abc.Messageable)
+            message = await channel.fetch_message(event.message_id)
+        except discord.HTTPException:
+            return
+        read = any(r.me and str(r.emoji) == READ_REACTION for r in message.reactions)
+        request = incoming(message, me, moderator=False) if read else None
+        if request is None:
+            return
+        asker = replace(
+            request,
+            author=str(event.user_id),
+            message_id=f"asked:{message.id}:{event.user_id}",
+            thread=request.message_id,
+        )
+        text = "/sourcecheck check " + request.text
+        await self.bot.answer_command(asker, text, _MessagePoster(self, message))
 
     async def on_raw_message_delete(self, event: discord.RawMessageDeleteEvent) -> None:
         """A source message was deleted: delete our reply too."""
@@ -344,6 +374,9 @@ class _MessagePoster:
 
     async def post(self, request: Incoming, reply: Reply) -> str | None:
         """React, or post the reply; the posted reply's id."""
+        if reply.kind is ReplyKind.READ:
+            await self.message.add_reaction(READ_REACTION)
+            return None
         if reply.ephemeral:
             await self.message.add_reaction(QUIET_NOTICE)
             return None

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 REPLY_EVENT = "sourcecheck_reply"
+READ_REACTION = "eyes"  # quiet mode: read, nothing flagged
 RESUME_CONCURRENCY = 16
 
 POST_INTERVAL = 1.0
@@ -185,7 +186,13 @@ class SlackAdapter:
 
     async def post(self, message: Incoming, reply: Reply) -> str | None:
         """The posting protocol for a message: a reply in its thread (unfurls off, marked
-        with the source in its metadata), or an ephemeral for a private notice."""
+        with the source in its metadata), an ephemeral for a private notice, or a 👀
+        reaction for a quiet channel's "read, nothing flagged"."""
+        if reply.kind is ReplyKind.READ:
+            await self.app.client.reactions_add(
+                channel=message.channel, timestamp=message.message_id, name=READ_REACTION
+            )
+            return None
         text, blocks = reply_blocks(reply, buttons=not reply.ephemeral)
         if reply.ephemeral:
             await self.app.client.chat_postEphemeral(

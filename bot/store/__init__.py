@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 
-from bot.schema import migrate
+from bot.schema import audit, migrate, seen
 from bot.store.base import fit
 from bot.store.cache import ReportCache
 from bot.store.ledger import MAX_ATTEMPTS, Ledger, ReplyRecord
@@ -64,6 +64,32 @@ class Store(Ledger, ReportCache, Policies):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             event.listen(engine, "connect", _sqlite_pragmas)
         return cls(engine, clock)
+
+    def reply_counts(self, platform: str, workspace: str, days: int) -> dict[str, tuple[int, int]]:
+        """Channel -> (replies posted, of which dismissed) over the last `days` (replies
+        are known for the retention period)."""
+        since = self.clock() - days * DAY
+        kept = select(seen.c.channel, func.count()).where(
+            seen.c.platform == platform,
+            seen.c.workspace == workspace,
+            seen.c.reply_id.is_not(None),
+            seen.c.at >= since,
+        )
+        dismissed = select(audit.c.channel, func.count()).where(
+            audit.c.platform == platform,
+            audit.c.workspace == workspace,
+            audit.c.action == "dismiss",
+            audit.c.at >= since,
+        )
+        with self.engine.connect() as connection:
+            kept_by = {row[0]: row[1] for row in connection.execute(kept.group_by(seen.c.channel))}
+            gone_by = {
+                row[0]: row[1] for row in connection.execute(dismissed.group_by(audit.c.channel))
+            }
+        return {
+            channel: (kept_by.get(channel, 0) + gone_by.get(channel, 0), gone_by.get(channel, 0))
+            for channel in kept_by.keys() | gone_by.keys()
+        }
 
     def purge(self, retention_days: int, cache_ttl: float) -> None:
         """Forget cached reports past their lifetime, and claims, held messages and reply

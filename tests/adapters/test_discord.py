@@ -391,3 +391,34 @@ async def test_a_checks_reply_can_be_shown_in_full_and_dismissed_at_its_sensitiv
     )
     (deleted,) = await discord.wait_for("DELETE", "/channels/")
     assert deleted.path == f"/channels/{reply['channel_id']}/messages/{reply['id']}"
+
+
+async def test_quiet_mode_reacts_to_what_it_read_and_replies_only_on_flags(world) -> None:
+    """Issue 14: in quiet mode a link with nothing flagged gets a 👀 reaction, no thread."""
+    discord, articles = world
+    setting = discord.snowflake()
+    options = [
+        {"name": "mode", "type": 1, "options": [{"name": "mode", "type": 3, "value": "quiet"}]}
+    ]
+    await discord.dispatch("INTERACTION_CREATE", slash(setting, options, permissions=MODERATOR))
+    (done,) = await discord.wait_for("POST", "/webhooks/")
+    assert "quietly" in done.body["content"]
+    quiet = await say(discord, articles.url("/missing"))
+    (reaction,) = await discord.wait_for("PUT", f"/channels/{CHANNEL}/messages/{quiet}/reactions")
+    assert "👀" in reaction.path or "%F0%9F%91%80" in reaction.path
+    flagged = await say(discord, articles.url("/a"))
+    (reply,) = await discord.wait_for("POST", f"/channels/{flagged}/messages")
+    assert reply.body["embeds"]
+    assert not discord.called("POST", f"/channels/{quiet}/messages")
+
+    clicked = {
+        "user_id": MEMBER["id"],
+        "channel_id": CHANNEL,
+        "message_id": quiet,
+        "guild_id": GUILD,
+        "emoji": {"id": None, "name": "👀"},
+        "type": 0,
+    }
+    await discord.dispatch("MESSAGE_REACTION_ADD", clicked)  # a member asks: the full reply
+    (asked,) = await discord.wait_for("POST", f"/channels/{quiet}/messages")
+    assert "couldn't analyse" in json.dumps(asked.body)

@@ -399,3 +399,19 @@ async def test_show_all_shows_the_channels_sensitivity(world) -> None:
     await sender.interaction(click("sourcecheck_show_all", "show_all", post.response["ts"], "U2"))
     (full,) = await slack.wait_for("chat.postEphemeral")
     assert "sensitivity high" in json.dumps(full.body["blocks"])
+
+
+async def test_quiet_mode_reacts_to_what_it_read_and_replies_only_on_flags(world) -> None:
+    """Issue 14: in quiet mode a link with nothing flagged gets an :eyes: reaction."""
+    slack, articles, sender = world
+    slack.admins.add("UADMIN")
+    respond = slack.base + "/respond/1"
+    assert await sender.command("mode quiet", user="UADMIN", response_url=respond) == 200
+    (changed,) = await slack.wait_for("response_url")
+    assert "quietly" in changed.body["text"]
+    await sender.send(message_event(f"<{articles.url('/missing')}>", "940.1", user="U1"))
+    (reaction,) = await slack.wait_for("reactions.add")
+    assert reaction.body["name"] == "eyes" and reaction.body["timestamp"] == "940.1"
+    await sender.send(message_event(f"<{articles.url('/a')}>", "940.2", user="U1"))
+    (post,) = await slack.wait_for("chat.postMessage")
+    assert post.body["thread_ts"] == "940.2"

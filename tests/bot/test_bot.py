@@ -292,3 +292,25 @@ async def test_statements_per_fresh_and_per_cached_link(chat, server) -> None:
     print(f"statements: fresh link {fresh_count}, cached link {cached_count}")
     assert fresh_count <= 6, fresh.seen
     assert cached_count <= 4, cached.seen
+
+
+async def test_quiet_mode_reacts_and_replies_only_on_flags_or_when_asked(chat, server) -> None:
+    """Issue 14: `/sourcecheck mode quiet`."""
+    assert "quietly" in (await chat.command("mode quiet")).text
+    flagged = await chat.say(server.url("/budget"))
+    assert flagged.kind == ReplyKind.ANALYSIS and flagged.reports[0].stats.flagged
+    unread = await chat.say(server.url("/missing"))
+    assert unread.kind == ReplyKind.READ and unread.text == "Read: nothing flagged."
+    asked = await chat.say(server.url("/missing"), mentioned=True)
+    assert asked.kind == ReplyKind.ERROR
+    assert "quiet" in (await chat.command("help")).text
+
+
+async def test_stats_count_replies_posted_and_dismissed_per_channel(chat, server) -> None:
+    await chat.say(server.url("/budget"), author="alice")
+    await chat.say(server.url("/health"), channel="C2")
+    await chat.say(server.url("/budget"), channel="C2")
+    record = await chat.bot.reply_record("test", "W1", ["C1"], "R1")
+    assert (await chat.bot.dismiss(chat.message("", author="alice"), record, chat))[0]
+    stats = (await chat.command("stats")).text
+    assert "#C2: 2 posted, 0 dismissed" in stats and "#C1: 1 posted, 1 dismissed" in stats

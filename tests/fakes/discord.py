@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
@@ -261,6 +262,7 @@ class FakeDiscord:
         if parts[0] == "channels" and parts[-1] == "messages" and method == "POST":
             return self._message(parts[1], body)
         if parts[0] == "channels" and "reactions" in parts and method == "PUT":
+            self._react(parts[1], parts[3], unquote(parts[5]))
             return 204, None
         if parts[0] == "channels" and method == "DELETE":
             return 204, None
@@ -298,6 +300,13 @@ class FakeDiscord:
             }
         self._threads.add(message)
         return 201, thread(message, channel, body.get("name", "thread"))
+
+    def _react(self, channel: str, message_id: str, emoji: str) -> None:
+        """The bot (`me`) reacted to a message: the message shows it, as Discord's does."""
+        for message in self.messages.get(channel, []):
+            if message["id"] == message_id:
+                reaction = {"emoji": {"id": None, "name": emoji}, "count": 1, "me": True}
+                message.setdefault("reactions", []).append(reaction)
 
     def _message(self, channel: str, body: dict[str, Any]) -> tuple[int, Any]:
         error = embed_error(body.get("embeds") or [])

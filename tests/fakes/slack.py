@@ -141,6 +141,10 @@ class FakeSlack:
             return {"ok": True, "messages": shown, "has_more": False}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{next(self._ts)}.000"}
+        if method == "reactions.add":
+            if not all(body.get(k) for k in ("channel", "timestamp", "name")):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True}
         if method == "users.info":
             user = body.get("user", "")
             admin = user in self.admins
