@@ -384,14 +384,20 @@ async def test_show_all_works_on_a_link_that_redirected(world) -> None:
     assert len(shown) > 10
 
 
+async def as_admin(slack: FakeSlack, sender: EventSender, command: str) -> str:
+    """Run `/sourcecheck <command>` as a workspace admin; what the bot answered."""
+    slack.admins.add("UADMIN")
+    before = len(slack.called("response_url"))
+    respond = slack.base + "/respond/1"
+    assert await sender.command(command, user="UADMIN", response_url=respond) == 200
+    answers = await slack.wait_for("response_url", before + 1)
+    return answers[-1].body["text"]
+
+
 async def test_show_all_shows_the_channels_sensitivity(world) -> None:
     """Issue 13, bug 3: "Show all" read the cached report at the default sensitivity."""
     slack, articles, sender = world
-    slack.admins.add("UADMIN")
-    respond = slack.base + "/respond/1"
-    assert await sender.command("sensitivity high", user="UADMIN", response_url=respond) == 200
-    (changed,) = await slack.wait_for("response_url")
-    assert "high" in changed.body["text"]
+    assert "high" in await as_admin(slack, sender, "sensitivity high")
     articles.add_page("/long", LONG_PAGE, "text/html")
     await sender.send(message_event(f"<{articles.url('/long')}>", "930.1", user="U1"))
     (post,) = await slack.wait_for("chat.postMessage")
@@ -404,11 +410,7 @@ async def test_show_all_shows_the_channels_sensitivity(world) -> None:
 async def test_quiet_mode_reacts_to_what_it_read_and_replies_only_on_flags(world) -> None:
     """Issue 14: in quiet mode a link with nothing flagged gets an :eyes: reaction."""
     slack, articles, sender = world
-    slack.admins.add("UADMIN")
-    respond = slack.base + "/respond/1"
-    assert await sender.command("mode quiet", user="UADMIN", response_url=respond) == 200
-    (changed,) = await slack.wait_for("response_url")
-    assert "quietly" in changed.body["text"]
+    assert "quietly" in await as_admin(slack, sender, "mode quiet")
     await sender.send(message_event(f"<{articles.url('/missing')}>", "940.1", user="U1"))
     (reaction,) = await slack.wait_for("reactions.add")
     assert reaction.body["name"] == "eyes" and reaction.body["timestamp"] == "940.1"
