@@ -146,7 +146,7 @@ def report_articles(loaded: Iterable[LoadedArticle], options: AnalysisOptions) -
     started = time.perf_counter()
     for item, doc in zip(items, nlp.pipe(bodies, batch_size=PIPE_BATCH), strict=True):
         sentences = judge_article(doc, item.article, options.sensitivity)
-        summary = summarise(sentences, doc)
+        summary = summarise(sentences, doc)  # (index, text) pairs
         finished = time.perf_counter()
         article = item.article
         yield Report(
@@ -158,7 +158,8 @@ def report_articles(loaded: Iterable[LoadedArticle], options: AnalysisOptions) -
             date=article.date,
             truncated=article.truncated,
             sensitivity=options.sensitivity,
-            summary=tuple(summary),
+            summary=tuple(text for _, text in summary),
+            summary_sentences=tuple(index for index, _ in summary),
             sentences=tuple(sentences),
             stats=Stats.of(sentences),
             timings_ms={**item.timings_ms, "analyze": _ms(started, finished)},

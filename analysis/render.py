@@ -18,7 +18,7 @@ def render_text(report: Report, *, explain: bool = False, width: int = 100) -> s
     heading = report.title or report.url or report.input
     lines.append(f"{heading} ({report.site})" if report.site else heading)
     if report.summary:
-        lines += ["", "Summary:", *textwrap.wrap(" ".join(report.summary), width)]
+        lines += ["", "Summary:", *textwrap.wrap(" ".join(report.marked_summary()), width)]
     stats = report.stats
     lines += ["", _flag_heading(report)]
     for number, sentence in enumerate(report.flagged, 1):

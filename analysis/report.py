@@ -174,6 +174,9 @@ class Stats:
         }
 
 
+SUMMARY_MARKS = {Status.UNSOURCED: "no source given", Status.VAGUE: "vague source"}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Report:
     """One article's analysis."""
@@ -188,6 +191,7 @@ class Report:
     language: str = "en"
     sensitivity: Sensitivity = Sensitivity.MEDIUM
     summary: tuple[str, ...] = ()
+    summary_sentences: tuple[int, ...] = ()  # each summary sentence's index in `sentences`
     sentences: tuple[Sentence, ...] = ()
     stats: Stats = field(default_factory=Stats)
     timings_ms: dict[str, int] = field(default_factory=dict)
@@ -205,6 +209,19 @@ class Report:
                 if source.kind is not SourceKind.VAGUE and source.name.lower() not in seen:
                     seen[source.name.lower()] = source
         return list(seen.values())
+
+    def marked_summary(self) -> tuple[str, ...]:
+        """The summary, each sentence that the report flags marked as the flag says ("(no
+        source given)", "(vague source)"), at the report's sensitivity."""
+        if len(self.summary_sentences) != len(self.summary):
+            return self.summary
+        marked = []
+        for text, index in zip(self.summary, self.summary_sentences, strict=True):
+            sentence = self.sentences[index] if index < len(self.sentences) else None
+            if sentence is not None and sentence.flagged:
+                text = f"{text} ({SUMMARY_MARKS[sentence.status]})"
+            marked.append(text)
+        return tuple(marked)
 
     def with_sensitivity(self, sensitivity: Sensitivity) -> "Report":
         """The same analysis, flagged at another sensitivity."""
@@ -227,6 +244,7 @@ class Report:
             "language": self.language,
             "sensitivity": str(self.sensitivity),
             "summary": list(self.summary),
+            "summary_sentences": list(self.summary_sentences),
             "sentences": [s.to_json() for s in self.sentences],
             "stats": self.stats.to_json(),
             "timings_ms": dict(self.timings_ms),
@@ -249,6 +267,7 @@ class Report:
             language=data.get("language", "en"),
             sensitivity=Sensitivity(data.get("sensitivity", "medium")),
             summary=tuple(data.get("summary", ())),
+            summary_sentences=tuple(data.get("summary_sentences", ())),
             sentences=sentences,
             stats=Stats.of(sentences),
             timings_ms=dict(data.get("timings_ms", {})),

@@ -5,6 +5,11 @@ front), choose the set of up to three, within 75 words, that covers the most of 
 article's frequent content words, each word weighted by how often the article uses it and
 by how early the sentence covering it stands. Datelines and alarm words are cleaned off;
 page furniture and questions are never picked.
+
+Faithful by construction: a sentence that opens with a pronoun or a connective ("He said",
+"But the council ...") is taken only right after the sentence before it, which resolves it;
+a sentence whose quotation the splitter cut (an opening quote mark with no closing one, or
+the reverse) is never taken. Extractive summaries mislead most through exactly these.
 """
 
 import re
@@ -16,6 +21,10 @@ from spacy.tokens import Doc
 
 from analysis.report import Kind, Sentence
 
+OPENERS = frozenset(
+    "he she it they his her its their him them but however and also yet so still meanwhile "
+    "instead moreover furthermore besides nevertheless nonetheless thus therefore or nor".split()
+)  # pronouns and connectives that need the sentence before them
 MAX_WORDS = 75
 MAX_SENTENCES = 3
 MIN_WORDS = 6
@@ -34,8 +43,9 @@ _OUTLET_TAG = re.compile(r"^\s*\((?:CNN|AP|Reuters|AFP)\)\s*(?:—|–|--|-)?\s*
 _BYLINE = re.compile(r"^\s*(?:by|written by|posted by)\s+[A-Z]", re.IGNORECASE)
 
 
-def summarise(sentences: list[Sentence], doc: Doc) -> list[str]:
-    """Pick up to three sentences (at most 75 words in all) that best cover the article."""
+def summarise(sentences: list[Sentence], doc: Doc) -> list[tuple[int, str]]:
+    """Pick up to three sentences (at most 75 words in all) that best cover the article:
+    each as its index in `sentences` and its cleaned text, in article order."""
     lemmas = [_content_lemmas(doc, s) for s in sentences]
     weights = Counter(lemma for found in lemmas for lemma in found)
     candidates = [
@@ -43,19 +53,37 @@ def summarise(sentences: list[Sentence], doc: Doc) -> list[str]:
         for index, sentence in enumerate(sentences[:LOOKAHEAD])
         if _usable(sentence)
         for text in [clean_sentence(sentence.text)]
-        if len(text.split()) >= MIN_WORDS
+        if len(text.split()) >= MIN_WORDS and not cuts_quote(text)
     ]
     best: tuple[float, tuple[_Candidate, ...]] | None = None
     for size in range(MAX_SENTENCES, 0, -1):
         for combination in combinations(candidates, size):
-            if sum(c.words for c in combination) > MAX_WORDS:
+            if sum(c.words for c in combination) > MAX_WORDS or _dangling(combination):
                 continue
             score = _coverage(combination, weights)
             if best is None or score > best[0]:
                 best = (score, combination)
     if best is None:
-        return [_cut(candidates[0].text)] if candidates else []
-    return [c.text for c in best[1]]
+        alone = [c for c in candidates if not opens_unresolved(c.text)]
+        return [(alone[0].index, _cut(alone[0].text))] if alone else []
+    return [(c.index, c.text) for c in best[1]]
+
+
+def opens_unresolved(text: str) -> bool:
+    """Whether a sentence opens with a pronoun or connective that needs the one before."""
+    first = re.match(r"[\W_]*([A-Za-z]+)", text)
+    return bool(first) and first.group(1).lower() in OPENERS
+
+
+def cuts_quote(text: str) -> bool:
+    """Whether a sentence holds half a quotation (the splitter cut it)."""
+    return text.count('"') % 2 == 1 or text.count("“") != text.count("”")
+
+
+def _dangling(combination: tuple["_Candidate", ...]) -> bool:
+    """A sentence opening with a pronoun or connective without the sentence before it."""
+    chosen = {c.index for c in combination}
+    return any(c.opens_unresolved and c.index - 1 not in chosen for c in combination)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +92,10 @@ class _Candidate:
     text: str
     words: int
     lemmas: frozenset[str]
+
+    @property
+    def opens_unresolved(self) -> bool:
+        return opens_unresolved(self.text)
 
 
 def _coverage(combination: tuple[_Candidate, ...], weights: Counter[str]) -> float:

@@ -43,7 +43,7 @@ class Digest:
             title=report.title or report.url or report.input,
             url=report.url,
             site=report.site,
-            summary=tuple(report.summary),
+            summary=report.marked_summary(),
             flags=tuple(
                 Flag(s.text, str(s.status), s.reasons or ("no source given",))
                 for s in report.flagged

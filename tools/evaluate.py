@@ -5,7 +5,9 @@ is chosen by, per source collection, with a reliability table of `score`), flags
 flags-dev with the shipped model (the shared scorer), sentence-level attribution on PolNeAR dev (the
 `attributed` field), 5-fold cross-validated F1 of our sentence features on ClaimBuster and
 CoNLL-2010 weasel, extraction on the article-extraction benchmark pages (its 4-gram shingle
-F1), and ROUGE of the summary and of LEAD-3 on CNN/DailyMail.
+F1), ROUGE of the summary and of LEAD-3 on CNN/DailyMail, and the summary's faithfulness on
+flags-train and CNN/DailyMail (sentences opening with an unresolved pronoun or connective,
+cut quotations, and flagged summary sentences left unmarked).
 """
 
 import argparse
@@ -50,8 +52,9 @@ from analysis.flagging import score_article
 from analysis.judge import judge_sentences
 from analysis.linear import load_model
 from analysis.report import Sensitivity
+from analysis.summary import cuts_quote, opens_unresolved
 
-KINDS = ("folds", "flags", "polnear", "learned", "extraction", "rouge")
+KINDS = ("folds", "flags", "polnear", "learned", "extraction", "rouge", "summary")
 DATASETS = ("fakenewsnet", "polnear", "dailymail", "bbc", "dev")
 SHINGLE_TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -79,6 +82,8 @@ def main() -> None:
         rows += evaluate_extraction(eval_dir)
     if "rouge" in chosen:
         rows += evaluate_rouge(eval_dir, options)
+    if "summary" in chosen:
+        rows += evaluate_summary_faults(eval_dir, options)
     width = max(len(name) for name, _ in rows)
     print("\nmetric".ljust(width + 1), "value")
     for name, value in rows:
@@ -318,6 +323,50 @@ def evaluate_rouge(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str, 
         result.append((f"cnndm LEAD-3 {name}", f"{100 * statistics.mean(lead[name]):.1f}"))
     result.append(("cnndm summary words (max)", str(max(words))))
     return result
+
+
+def evaluate_summary_faults(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str, str]]:
+    """How often a summary sentence opens with an unresolved pronoun or connective (the
+    article's sentence before it not in the summary), holds a cut quotation, or is flagged
+    by the report yet not marked, on flags-train and CNN/DailyMail."""
+    train = sorted((eval_dir / "flags-train").glob("*.txt"))
+    rows = [
+        json.loads(line) for line in (eval_dir / "cnndm" / "cnndm25.jsonl").read_text().splitlines()
+    ]
+    sets = {
+        "flags-train": [load_text(path.read_text(encoding="utf-8"), str(path)) for path in train],
+        "cnndm": [load_text(row["article"], row["id"]) for row in rows],
+    }
+    result = []
+    for name, loaded in sets.items():
+        counts: Counter[str] = Counter()
+        for report in report_articles(loaded, options):
+            counts.update(_summary_faults(report))
+        total = counts["sentences"]
+        result += [
+            (f"{name} summary sentences", str(total)),
+            (f"{name} summary unresolved openings", _share(counts["unresolved"], total)),
+            (f"{name} summary cut quotations", _share(counts["cut quote"], total)),
+            (f"{name} summary flagged / marked", f"{counts['flagged']} / {counts['marked']}"),
+        ]
+    return result
+
+
+def _summary_faults(report: Report) -> Counter[str]:
+    chosen = set(report.summary_sentences)
+    marked = report.marked_summary()
+    faults: Counter[str] = Counter()
+    for text, index, shown in zip(report.summary, report.summary_sentences, marked, strict=True):
+        faults["sentences"] += 1
+        faults["unresolved"] += opens_unresolved(text) and index - 1 not in chosen
+        faults["cut quote"] += cuts_quote(text)
+        faults["flagged"] += report.sentences[index].flagged
+        faults["marked"] += report.sentences[index].flagged and shown != text
+    return faults
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} = {part / whole:.3f}" if whole else "0/0"
 
 
 def _reference(row: dict) -> str:
