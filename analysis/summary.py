@@ -19,17 +19,22 @@ from itertools import combinations
 
 from spacy.tokens import Doc
 
-from analysis.report import Kind, Sentence
+from analysis.report import Kind, Sentence, SourceKind, Status
 
-OPENERS = frozenset(
-    "he she it they his her its their him them but however and also yet so still meanwhile "
-    "instead moreover furthermore besides nevertheless nonetheless thus therefore or nor".split()
+CONNECTIVES = frozenset(
+    "but however and also yet so still meanwhile instead moreover furthermore besides "
+    "nevertheless nonetheless thus therefore or nor".split()
+)
+OPENERS = CONNECTIVES | frozenset(
+    "he she it they his her its their him them".split()
 )  # pronouns and connectives that need the sentence before them
 MAX_WORDS = 75
 MAX_SENTENCES = 3
 MIN_WORDS = 6
 LOOKAHEAD = 6
 POSITION_DECAY = 0.9
+SOURCED_CHOICES = 4  # sentences past the lead that name a source, considered for the summary
+SOURCE_LOOKAHEAD = 2 * LOOKAHEAD  # how far past the lead the summary looks for a source
 _ALARM = re.compile(
     r"^\s*(?:breaking(?: news)?|alert|just in|update[d]?|watch|exclusive|urgent|developing)"
     r"\s*[:!\-–—]+\s*",
@@ -49,24 +54,59 @@ def summarise(sentences: list[Sentence], doc: Doc) -> list[tuple[int, str]]:
     lemmas = [_content_lemmas(doc, s) for s in sentences]
     weights = Counter(lemma for found in lemmas for lemma in found)
     candidates = [
-        _Candidate(index, text, len(text.split()), lemmas[index])
-        for index, sentence in enumerate(sentences[:LOOKAHEAD])
+        _Candidate(index, text, len(text.split()), lemmas[index], names_source(sentence))
+        for index, sentence in enumerate(sentences)
         if _usable(sentence)
-        for text in [clean_sentence(sentence.text)]
+        for text in [_without_connective(clean_sentence(sentence.text))]
         if len(text.split()) >= MIN_WORDS and not cuts_quote(text)
     ]
+    leads = [c for c in candidates if c.index < LOOKAHEAD]
+    sourced = sorted(
+        (c for c in candidates if c.sourced and LOOKAHEAD <= c.index < SOURCE_LOOKAHEAD),
+        key=lambda c: -_coverage((c,), weights),
+    )[:SOURCED_CHOICES]
+    must_source = any(c.sourced for c in leads + sourced)
+    best = _best(leads + sourced, weights, must_source) or _best(leads, weights, False)
+    if best is None:
+        alone = [c for c in candidates if not opens_unresolved(c.text)]
+        return [(alone[0].index, _cut(alone[0].text))] if alone else []
+    return [(c.index, c.text) for c in best[1]]
+
+
+def _best(
+    candidates: list["_Candidate"], weights: Counter[str], must_source: bool
+) -> tuple[float, tuple["_Candidate", ...]] | None:
+    """The set of up to three candidates within the word budget that covers the most,
+    holding a sentence that names its source when `must_source` (the article's answer,
+    rebuttal or authority belongs in its summary)."""
     best: tuple[float, tuple[_Candidate, ...]] | None = None
     for size in range(MAX_SENTENCES, 0, -1):
         for combination in combinations(candidates, size):
             if sum(c.words for c in combination) > MAX_WORDS or _dangling(combination):
                 continue
+            if must_source and not any(c.sourced for c in combination):
+                continue
             score = _coverage(combination, weights)
             if best is None or score > best[0]:
                 best = (score, combination)
-    if best is None:
-        alone = [c for c in candidates if not opens_unresolved(c.text)]
-        return [(alone[0].index, _cut(alone[0].text))] if alone else []
-    return [(c.index, c.text) for c in best[1]]
+    return best
+
+
+def names_source(sentence: Sentence) -> bool:
+    """Whether a sentence says where it comes from, by name (not a vague source)."""
+    return sentence.status is Status.SOURCED and any(
+        source.kind is not SourceKind.VAGUE for source in sentence.sources
+    )
+
+
+def _without_connective(text: str) -> str:
+    """A sentence without the connective it opens with ("However, the agency said ..."
+    becomes "The agency said ..."): out of its paragraph, the link is unresolved."""
+    first = re.match(r"([A-Za-z]+),?\s+", text)
+    if first is None or first.group(1).lower() not in CONNECTIVES:
+        return text
+    rest = text[first.end() :]
+    return rest[:1].upper() + rest[1:]
 
 
 def opens_unresolved(text: str) -> bool:
@@ -92,6 +132,7 @@ class _Candidate:
     text: str
     words: int
     lemmas: frozenset[str]
+    sourced: bool
 
     @property
     def opens_unresolved(self) -> bool:

@@ -52,7 +52,7 @@ from analysis.flagging import score_article
 from analysis.judge import judge_sentences
 from analysis.linear import load_model
 from analysis.report import Sensitivity
-from analysis.summary import cuts_quote, opens_unresolved
+from analysis.summary import cuts_quote, names_source, opens_unresolved
 
 KINDS = ("folds", "flags", "polnear", "learned", "extraction", "rouge", "summary")
 DATASETS = ("fakenewsnet", "polnear", "dailymail", "bbc", "dev")
@@ -328,7 +328,8 @@ def evaluate_rouge(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str, 
 def evaluate_summary_faults(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str, str]]:
     """How often a summary sentence opens with an unresolved pronoun or connective (the
     article's sentence before it not in the summary), holds a cut quotation, or is flagged
-    by the report yet not marked, on flags-train and CNN/DailyMail."""
+    by the report yet not marked, and how often the summary of an article that names a
+    source names one too, on flags-train and CNN/DailyMail."""
     train = sorted((eval_dir / "flags-train").glob("*.txt"))
     rows = [
         json.loads(line) for line in (eval_dir / "cnndm" / "cnndm25.jsonl").read_text().splitlines()
@@ -348,6 +349,10 @@ def evaluate_summary_faults(eval_dir: Path, options: AnalysisOptions) -> list[tu
             (f"{name} summary unresolved openings", _share(counts["unresolved"], total)),
             (f"{name} summary cut quotations", _share(counts["cut quote"], total)),
             (f"{name} summary flagged / marked", f"{counts['flagged']} / {counts['marked']}"),
+            (
+                f"{name} summary names a source (articles naming one)",
+                _share(counts["names a source"], counts["article names one"]),
+            ),
         ]
     return result
 
@@ -356,6 +361,8 @@ def _summary_faults(report: Report) -> Counter[str]:
     chosen = set(report.summary_sentences)
     marked = report.marked_summary()
     faults: Counter[str] = Counter()
+    faults["article names one"] += any(map(names_source, report.sentences))
+    faults["names a source"] += any(names_source(report.sentences[i]) for i in chosen)
     for text, index, shown in zip(report.summary, report.summary_sentences, marked, strict=True):
         faults["sentences"] += 1
         faults["unresolved"] += opens_unresolved(text) and index - 1 not in chosen

@@ -1,8 +1,9 @@
 """The summary never opens a sentence with an unresolved pronoun or connective, never takes
 half a quotation, and marks what the report flags."""
 
-from analysis import AnalysisOptions, load_text, report_article
+from analysis import AnalysisOptions, FetchedPage, load_page, load_text, report_article
 from analysis.summary import cuts_quote, opens_unresolved
+from tests.conftest import SEEDS
 
 
 def _report(paragraphs: list[str]):
@@ -46,3 +47,15 @@ def test_a_flagged_summary_sentence_is_marked() -> None:
     assert any(text.endswith("(no source given)") for text in marked)
     cached = type(report).from_json(report.to_json())
     assert cached.marked_summary() == marked  # the indices survive the cache
+
+
+def test_the_summary_carries_the_articles_named_source_when_it_has_one() -> None:
+    """Issue 14 (b): on seed 002 the summary was three dubious claims and left out the
+    physician's rebuttal."""
+    html = (SEEDS / "002_health_claims.html").read_bytes()
+    page = FetchedPage(
+        url="https://news.example.com/tea", media_type="text/html", charset="utf-8", body=html
+    )
+    report = report_article(load_page(page.url, page), AnalysisOptions())
+    assert any("not supported by any published trial" in text for text in report.summary)
+    assert any(text.endswith("(vague source)") for text in report.marked_summary())
