@@ -18,6 +18,7 @@ from bot.schema import KEY
 from bot.store import Store
 
 HELP = help_text()
+PREFIX = "/sourcecheck"
 MAX_MUTE_MINUTES = 7 * 24 * 60
 MAX_LOG = 50
 MAX_STATS_DAYS = 365
@@ -55,7 +56,9 @@ class Command:
 
 def parse(text: str) -> Command:
     """The command in `text` (with or without the leading `/sourcecheck`)."""
-    words = text.strip().removeprefix("/sourcecheck").strip()
+    words = text.strip()
+    if words[: len(PREFIX)].lower() == PREFIX:
+        words = words[len(PREFIX) :].strip()
     if not words:
         return Command("help", (), "")
     name, _, rest = words.partition(" ")

@@ -1,7 +1,8 @@
 """A local chat channel on standard input and output.
 
 Every line is a message from the operator, who is a moderator; lines starting with
-`/sourcecheck` are commands. Each reply is printed indented under the message it answers
+`/sourcecheck` are commands. Each run numbers its lines afresh, under an id of its own, so a
+second run is answered as the first was. Each reply is printed indented under the message it answers
 (or, with `--jsonl`, as one JSON object). Lines are handled in order; at the end of input
 every reply has been printed.
 """
@@ -37,18 +38,18 @@ async def run_console(bot: Bot, source: TextIO, out: TextIO, *, jsonl: bool) -> 
             continue
         if not interactive and not jsonl:
             print(f"[{number}] {text}", file=out)
-        reply = await _handle(bot, _message(number, text))
+        reply = await _handle(bot, _message(bot.run_id, number, text))
         if reply is not None:
             _print(reply, number, out, jsonl)
     return 0
 
 
-def _message(number: int, text: str) -> Incoming:
+def _message(run: str, number: int, text: str) -> Incoming:
     return Incoming(
         platform=PLATFORM,
         workspace=WORKSPACE,
         channel=CHANNEL,
-        message_id=str(number),
+        message_id=f"{run}:{number}",
         author=OPERATOR,
         text=text,
         is_moderator=True,
@@ -72,7 +73,7 @@ CONSOLE = _ConsolePoster()
 
 
 async def _handle(bot: Bot, message: Incoming) -> Reply | None:
-    if message.text.startswith("/sourcecheck"):
+    if message.text.lower().startswith("/sourcecheck"):
         words = message.text.split()
         if len(words) >= 2 and words[1].lower() == "dismiss":
             return await _dismiss(bot, message, words[2:])
@@ -81,9 +82,11 @@ async def _handle(bot: Bot, message: Incoming) -> Reply | None:
 
 
 async def _dismiss(bot: Bot, message: Incoming, args: list[str]) -> Reply:
-    """`/sourcecheck dismiss [line]`: remove the reply to that line (default: the last one)."""
-    line = args[0] if args else str(int(message.message_id) - 1)
-    record = await bot.reply_record(PLATFORM, WORKSPACE, [CHANNEL], f"reply-{line}")
+    """`/sourcecheck dismiss [line]`: remove the reply to that line of this run (default:
+    the line before)."""
+    run, _, number = message.message_id.rpartition(":")
+    line = args[0] if args else str(int(number) - 1)
+    record = await bot.reply_record(PLATFORM, WORKSPACE, [CHANNEL], f"reply-{run}:{line}")
     _, text = await bot.dismiss(message, record, CONSOLE)
     return Reply(kind=ReplyKind.COMMAND, text=text, ephemeral=True)
 

@@ -86,3 +86,21 @@ async def test_dismiss_removes_the_reply_to_the_line_before(tmp_path: Path) -> N
     assert first["kind"] == "analysis"
     assert dismissed["text"] == "Dismissed."
     assert again["text"] == "There is no reply of mine to dismiss here."
+
+
+async def test_a_second_run_answers_the_same_lines_again(tmp_path: Path) -> None:
+    """Issue 14: message ids were line numbers, so a second run on the same database
+    answered nothing ("already answered"); commands are case-insensitive too."""
+    db = tmp_path / "bot.db"
+    async with ArticleServer() as server:
+        server.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
+        lines = [f"read {server.url('/a')}", "/SourceCheck help"]
+        for _ in range(2):
+            code, out, err = await console(lines, db, "--jsonl")
+            assert code == 0, err
+            replies = [json.loads(row) for row in out.splitlines()]
+            assert [(r["in_reply_to"], r["kind"]) for r in replies] == [
+                (1, "analysis"),
+                (2, "command"),
+            ]
+            assert "/sourcecheck check" in replies[1]["text"]
