@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import replace
+from importlib import metadata
 from typing import Any
 
 from tqdm import tqdm
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sourcecheck",
         description="Summarise articles and flag their unsourced assertions.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     analyze = commands.add_parser("analyze", help="analyse links, files or stdin ('-')")
     analyze.add_argument(
@@ -63,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     console = commands.add_parser("console", help="chat with the bot on this terminal")
     console.add_argument("--jsonl", action="store_true", help="one JSON object per reply")
     return parser
+
+
+def _version() -> str:
+    """The installed package's version."""
+    try:
+        return metadata.version("sourcecheck")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

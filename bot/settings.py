@@ -36,7 +36,7 @@ class Settings:
     cache_ttl: float = 86_400.0
     retention_days: int = 30
     port: int = 3000
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"  # every interface only in Slack HTTP mode (see load_settings)
     slack_bot_token: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
     slack_signing_secret: str = field(default="", repr=False)
@@ -109,7 +109,7 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         cache_ttl=_number(values, "SOURCECHECK_CACHE_TTL", "cache_ttl"),
         retention_days=_number(values, "SOURCECHECK_RETENTION_DAYS", "retention_days"),
         port=_number(values, "SOURCECHECK_PORT", "port"),
-        host=values.get("SOURCECHECK_HOST", "").strip() or DEFAULT.host,
+        host=values.get("SOURCECHECK_HOST", "").strip() or _default_host(values),
         slack_bot_token=values.get("SLACK_BOT_TOKEN", "").strip(),
         slack_app_token=values.get("SLACK_APP_TOKEN", "").strip(),
         slack_signing_secret=values.get("SLACK_SIGNING_SECRET", "").strip(),
@@ -120,6 +120,15 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         discord_gateway_url=values.get("DISCORD_GATEWAY_URL", "").strip(),
         discord_shards=_shards(values.get("SOURCECHECK_DISCORD_SHARDS", "")),
     )
+
+
+def _default_host(values: dict[str, str]) -> str:
+    """Every interface in Slack HTTP mode, where Slack must reach `/slack/events`; else only
+    this machine (Socket Mode and Discord need no inbound port, so `/metrics` stays local)."""
+    http_mode = (
+        values.get("SLACK_BOT_TOKEN", "").strip() and not values.get("SLACK_APP_TOKEN", "").strip()
+    )
+    return "0.0.0.0" if http_mode else DEFAULT.host
 
 
 def _shards(raw: str) -> str:

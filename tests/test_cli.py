@@ -108,3 +108,8 @@ def test_without_a_spacy_model_it_refuses_to_start_and_says_how_to_install_it() 
         assert done.returncode == 2, done.stderr
         assert "no spaCy English model could be loaded" in done.stderr
         assert "/nonexistent/en_core_web_md" in done.stderr and "make setup" in done.stderr
+
+
+def test_version() -> None:
+    done = _run("--version")
+    assert done.returncode == 0 and done.stdout.startswith("sourcecheck 0.")

@@ -30,3 +30,17 @@ def test_unset_settings_take_the_one_default() -> None:
         loaded = load_settings(env_file=None)
     assert loaded.workers == DEFAULT.workers and loaded.cache_ttl == DEFAULT.cache_ttl
     assert loaded.member_rate == DEFAULT.member_rate and loaded.port == DEFAULT.port
+
+
+def test_the_http_port_listens_everywhere_only_in_slack_http_mode() -> None:
+    """Issue 14: /metrics was on every interface even where no inbound port is needed."""
+    cases = [
+        ({"SLACK_BOT_TOKEN": "xoxb-t", "SLACK_APP_TOKEN": ""}, "0.0.0.0"),
+        ({"SLACK_BOT_TOKEN": "xoxb-t", "SLACK_APP_TOKEN": "xapp-t"}, "127.0.0.1"),
+        ({"SLACK_BOT_TOKEN": "", "DISCORD_TOKEN": "d"}, "127.0.0.1"),
+    ]
+    for env, host in cases:
+        with mock.patch.dict(os.environ, env | {"SOURCECHECK_HOST": ""}):
+            assert load_settings(env_file=None).host == host
+    with mock.patch.dict(os.environ, {"SOURCECHECK_HOST": "10.1.2.3"}):
+        assert load_settings(env_file=None).host == "10.1.2.3"
