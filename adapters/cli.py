@@ -5,6 +5,7 @@ import asyncio
 import gc
 import json
 import logging
+import os
 import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import replace
@@ -39,6 +40,7 @@ log = logging.getLogger("sourcecheck")
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+EXIT_BROKEN_PIPE = 1
 MAX_CONCURRENT_FETCHES = 8
 
 
@@ -82,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelMissing as error:
         print(f"sourcecheck: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as the docs do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -113,3 +113,14 @@ def test_without_a_spacy_model_it_refuses_to_start_and_says_how_to_install_it() 
 def test_version() -> None:
     done = _run("--version")
     assert done.returncode == 0 and done.stdout.startswith("sourcecheck 0.")
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    """Issue 14: `sourcecheck analyze ... | head -1` ended in a BrokenPipeError traceback."""
+    seeds = [str(p) for p in sorted(SEEDS.glob("*.txt"))]
+    command = [sys.executable, "-m", "adapters.cli", "analyze", *seeds]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stdout.readline()
+        process.stdout.close()
+        _, err = process.communicate(timeout=120)
+    assert b"Traceback" not in err and process.returncode == 1
