@@ -15,10 +15,7 @@ from typing import Any
 from tqdm import tqdm
 
 from adapters.console import run_console
-from adapters.discord import DiscordAdapter
-from adapters.http import serve_http
 from adapters.logs import configure_logging
-from adapters.slack import SlackAdapter
 from analysis import (
     AnalysisError,
     AnalysisOptions,
@@ -117,6 +114,11 @@ def _main(argv: Sequence[str] | None) -> int:
 
 async def run_bot(settings: Settings, *, jsonl: bool = False) -> int:
     """Run the bot with the adapters that have credentials; with none, the console."""
+    # The chat SDKs load only here: `sourcecheck analyze` never pays for them.
+    from adapters.discord import DiscordAdapter
+    from adapters.http import serve_http
+    from adapters.slack import SlackAdapter
+
     bot = build_bot(settings)
     _freeze_start_up_objects()
     try:

@@ -124,3 +124,10 @@ def test_a_reader_that_goes_away_gets_no_traceback() -> None:
         process.stdout.close()
         _, err = process.communicate(timeout=120)
     assert b"Traceback" not in err and process.returncode == 1
+
+
+def test_analyze_does_not_load_the_chat_sdks() -> None:
+    """Issue 14: `analyze` imported the Slack and Discord SDKs (1.3 s of a 4 s run)."""
+    probe = "import sys, adapters.cli; print('slack_bolt' in sys.modules, 'discord' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.stdout.split() == ["False", "False"], done.stderr
