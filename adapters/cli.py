@@ -203,7 +203,7 @@ async def _load_all(
 def _print(result: Report | AnalysisError, target: str, output: str, explain: bool) -> None:
     if output == "text":
         if isinstance(result, AnalysisError):
-            print(f"{target}: {result.message}", file=sys.stdout)
+            print(f"{target}: {result.message}", file=sys.stderr)
         else:
             print(render_text(result, explain=explain))
         print()

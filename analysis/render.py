@@ -27,7 +27,8 @@ def render_text(report: Report, *, explain: bool = False, width: int = 100) -> s
     names = ", ".join(s.name for s in sources) if sources else "none"
     lines += ["", f"Sources the article names: {names}"]
     lines.append(
-        f"{stats.sentences} sentences, {stats.claims} claims: {stats.sourced} sourced, "
+        f"{counted(stats.sentences, 'sentence')}, {counted(stats.claims, 'claim')}: "
+        f"{stats.sourced} sourced, "
         f"{stats.unsourced} with no source given, {stats.vague} with a vague source "
         f"(sensitivity {report.sensitivity})."
     )
@@ -69,3 +70,8 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def counted(number: int, noun: str) -> str:
+    """`number` and `noun`, plural unless the number is one ("1 claim", "3 claims")."""
+    return f"{number} {noun if number == 1 else noun + 's'}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from analysis import Sensitivity
+from analysis.render import counted
 from bot.grammar import BY_NAME, Who, help_text
 from bot.links import domain_of, normalise_url
 from bot.messages import Incoming, Reply, ReplyKind
@@ -161,7 +162,7 @@ class Commands:
             )
         minutes = int(args[0])
         self._set(message, "mute", f"{minutes} min", muted_until=self.clock() + minutes * 60)
-        return f"Muted here for {minutes} minutes. `/sourcecheck unmute` ends it sooner."
+        return f"Muted here for {counted(minutes, 'minute')}. `/sourcecheck unmute` ends it sooner."
 
     def _unmute(self, message: Incoming, args: tuple[str, ...]) -> str:
         self._set(message, "unmute", "", muted_until=None)
@@ -172,14 +173,15 @@ class Commands:
         usage = self.store.usage(message.platform, message.workspace, days)
         replies = self.store.reply_counts(message.platform, message.workspace, days)
         if not usage.analysed:
-            return f"No links analysed in the last {days} days."
+            return f"No links analysed in the last {counted(days, 'day')}."
         share = usage.with_flags / usage.analysed
         lines = [
-            f"Last {days} days: {usage.analysed} links analysed, {share:.0%} with flagged claims.",
+            f"Last {counted(days, 'day')}: {counted(usage.analysed, 'link')} analysed, "
+            f"{share:.0%} with flagged claims.",
             "Domains by share of claims flagged:",
         ]
         lines += [
-            f"  {domain}: {flagged:.0%} of claims ({links} links)"
+            f"  {domain}: {flagged:.0%} of claims ({counted(links, 'link')})"
             for domain, flagged, links in usage.top_domains
         ]
         if replies:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from analysis import Report, Stats
-from analysis.render import LONG_ARTICLE, shorten
+from analysis.render import LONG_ARTICLE, counted, shorten
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,8 @@ class Digest:
         stats = self.stats
         sources = escape(", ".join(self.sources)) or "none"
         line = (
-            f"Sources named: {sources} · {stats.claims} claims, {stats.sourced} sourced, "
+            f"Sources named: {sources} · {counted(stats.claims, 'claim')}, "
+            f"{stats.sourced} sourced, "
             f"{stats.unsourced} no source given, {stats.vague} vague "
             f"(sensitivity {self.sensitivity})"
         )

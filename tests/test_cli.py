@@ -131,3 +131,9 @@ def test_analyze_does_not_load_the_chat_sdks() -> None:
     probe = "import sys, adapters.cli; print('slack_bolt' in sys.modules, 'discord' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.stdout.split() == ["False", "False"], done.stderr
+
+
+def test_in_text_mode_failures_go_to_stderr() -> None:
+    done = _run("analyze", "missing.txt")
+    assert done.returncode == 3
+    assert "missing.txt" in done.stderr and "missing.txt" not in done.stdout

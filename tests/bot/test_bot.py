@@ -314,3 +314,9 @@ async def test_stats_count_replies_posted_and_dismissed_per_channel(chat, server
     assert (await chat.bot.dismiss(chat.message("", author="alice"), record, chat))[0]
     stats = (await chat.command("stats")).text
     assert "#C2: 2 posted, 0 dismissed" in stats and "#C1: 1 posted, 1 dismissed" in stats
+
+
+async def test_counts_read_in_the_singular_when_there_is_one(chat) -> None:
+    """Issue 14: "1 minutes", "1 sentences"."""
+    assert "for 1 minute." in (await chat.command("mute 1")).text
+    assert "in the last 1 day." in (await chat.command("stats 1")).text
