@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -45,6 +46,8 @@ BUSY = (
 BACKLOG_WAIT = 300.0  # seconds a message may wait for room in the pool
 EVERY_LINK = frozenset({"auto", "quiet"})  # modes that analyse every link posted
 READ_TEXT = "Read: nothing flagged."
+ONLY_WEB_LINKS = "Only web pages (http and https links) can be checked."
+_OTHER_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*$")  # one word, a link of another kind
 SLOW_DOWN = (
     "You're sending links faster than I can check them, so I've skipped some. "
     "Please wait a minute before sharing more."
@@ -302,6 +305,8 @@ class Bot:
                 text="Usage: `/sourcecheck check <url or text>`.",
                 ephemeral=True,
             )
+        if not links and _OTHER_SCHEME.match(command.rest):
+            return Reply(kind=ReplyKind.COMMAND, text=ONLY_WEB_LINKS, ephemeral=True)
         policy = await self._policy(message)
         denied = [link for link in links if _rule(policy.rules, link) == "deny"]
         if denied and len(denied) == len(links):

@@ -320,3 +320,10 @@ async def test_counts_read_in_the_singular_when_there_is_one(chat) -> None:
     """Issue 14: "1 minutes", "1 sentences"."""
     assert "for 1 minute." in (await chat.command("mute 1")).text
     assert "in the last 1 day." in (await chat.command("stats 1")).text
+
+
+async def test_a_check_of_a_link_that_is_not_a_web_page_says_so(chat) -> None:
+    """Issue 14: `check ftp://...` and `check javascript:...` were read as pasted text."""
+    for target in ("ftp://example.com/a.txt", "javascript:alert(1)", "mailto:x@example.com"):
+        reply = await chat.command(f"check {target}")
+        assert reply.text == "Only web pages (http and https links) can be checked."
