@@ -354,7 +354,7 @@ class Bot:
     def _targets(self, message: Incoming, policy: Policy) -> list[Target]:
         """What to analyse in a message: its links, or the message itself as pasted text."""
         channel = policy.channel
-        if not channel.enabled or channel.muted(self.clock()) or policy.opted_out:
+        if not self._speaks(channel) or policy.opted_out:
             return []
         links = find_links(message.text, self.settings.max_links, message.links)
         wanted = [link for link in links if _wanted(link, policy.rules, channel, message)]

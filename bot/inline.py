@@ -4,13 +4,10 @@ machines; a job that overruns the time limit is abandoned (its thread finishes i
 background), not killed, so production runs worker processes."""
 
 import asyncio
-import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from analysis import (
-    AnalysisError,
-    ErrorCode,
     Fetched,
     LoadedArticle,
     Report,
@@ -19,9 +16,7 @@ from analysis import (
     load_fetched,
 )
 from analysis.nlp import load_pipeline
-from bot.workers import OVERRAN, TIME_LIMIT
-
-log = logging.getLogger(__name__)
+from bot.workers import TIME_LIMIT, overran
 
 
 class InlineRunner:
@@ -49,8 +44,7 @@ class InlineRunner:
         try:
             return await asyncio.wait_for(job, self.time_limit)
         except TimeoutError:
-            log.warning("analysis.overran", extra={"limit_s": self.time_limit})
-            raise AnalysisError(ErrorCode.TIMEOUT, OVERRAN.format(limit=self.time_limit)) from None
+            raise overran(self.time_limit) from None
 
     def close(self) -> None:
         """Stop taking jobs."""

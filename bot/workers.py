@@ -82,6 +82,12 @@ def _run(job: Job, model: str | None) -> LoadedArticle | Report:
     raise TypeError("unknown job")
 
 
+def overran(limit: float) -> AnalysisError:
+    """The error (logged) of a job that took longer than `limit` seconds."""
+    log.warning("analysis.overran", extra={"limit_s": limit})
+    return AnalysisError(ErrorCode.TIMEOUT, OVERRAN.format(limit=limit))
+
+
 def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
     """End this worker when the bot process (`parent`) dies, even by kill -9, instead of
     lingering with the model in memory: a daemon thread watches the parent's pid."""
@@ -200,9 +206,8 @@ class ProcessRunner:
         try:
             return worker.run(job, self.time_limit)
         except TimeoutError:
-            log.warning("analysis.overran", extra={"limit_s": self.time_limit})
             worker = self._replace(worker)
-            raise AnalysisError(ErrorCode.TIMEOUT, OVERRAN.format(limit=self.time_limit)) from None
+            raise overran(self.time_limit) from None
         except (EOFError, OSError):
             log.error("worker.died; starting another")
             worker = self._replace(worker)

@@ -203,14 +203,11 @@ class SlackAdapter:
                 blocks=blocks,
             )
             return None
-        await self._pace(message.channel)
-        posted = await self.app.client.chat_postMessage(
-            channel=message.channel,
+        posted = await self._post_public(
+            message.channel,
+            text,
+            blocks,
             thread_ts=message.reply_thread,
-            text=text,
-            blocks=blocks,
-            unfurl_links=False,
-            unfurl_media=False,
             metadata={"event_type": REPLY_EVENT, "event_payload": {"source": message.message_id}},
         )
         return posted.get("ts")
@@ -226,6 +223,21 @@ class SlackAdapter:
             event["channel"],
             event.get("deleted_ts", ""),
             self,
+        )
+
+    async def _post_public(
+        self, channel: str, text: str, blocks: list[dict[str, Any]] | None, **extra: Any
+    ) -> Any:
+        """Post in a channel as the bot, paced, with link previews off: every public post
+        goes through here."""
+        await self._pace(channel)
+        return await self.app.client.chat_postMessage(
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+            **extra,
         )
 
     async def _pace(self, channel: str) -> None:
@@ -340,15 +352,8 @@ class _CommandPoster:
             await self.respond(text=text, blocks=blocks, response_type="ephemeral")
             return None
         text, blocks = reply_blocks(reply)
-        await self.adapter._pace(message.channel)
         try:
-            posted = await self.adapter.app.client.chat_postMessage(
-                channel=message.channel,
-                text=text,
-                blocks=blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            posted = await self.adapter._post_public(message.channel, text, blocks)
         except SlackApiError as error:
             if error.response.get("error") not in NOT_A_MEMBER:
                 raise

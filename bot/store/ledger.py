@@ -7,7 +7,7 @@ takes over after a crash finds the held messages and answers them.
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import delete, select, update
 
@@ -15,7 +15,17 @@ from bot.schema import message_key, seen
 from bot.store.base import StoreBase, match, upsert
 
 MAX_ATTEMPTS = 3
-REPLY_FIELDS = ("workspace", "channel", "message_id", "reply_id", "thread", "author")
+REPLY_FIELDS = (
+    "workspace",
+    "channel",
+    "message_id",
+    "reply_id",
+    "thread",
+    "author",
+    "cache_key",
+    "sensitivity",
+)  # a reply record's columns on its message's row
+NO_REPLY = dict.fromkeys(REPLY_FIELDS)
 log = logging.getLogger(__name__)
 
 
@@ -142,9 +152,7 @@ class Ledger(StoreBase):
         key = message_key(workspace, channel, message_id)
         with self.engine.begin() as connection:
             connection.execute(
-                update(seen)
-                .where(match(seen, platform=platform, key=key))
-                .values(dict.fromkeys((*REPLY_FIELDS, "cache_key", "sensitivity")))
+                update(seen).where(match(seen, platform=platform, key=key)).values(NO_REPLY)
             )
 
     def expire_claims(self, older_than: float) -> None:
@@ -171,19 +179,11 @@ class Ledger(StoreBase):
 
 
 def _reply_values(workspace: str | None, record: ReplyRecord | None) -> dict[str, str | None]:
-    """The ledger columns of a reply record (all None when there is no reply)."""
+    """The ledger columns of a reply record (all None when there is no reply); the record's
+    fields are named as its columns."""
     if record is None or workspace is None:
-        return dict.fromkeys((*REPLY_FIELDS, "cache_key", "sensitivity"))
-    return {
-        "workspace": workspace,
-        "channel": record.channel,
-        "message_id": record.message_id,
-        "reply_id": record.reply_id,
-        "thread": record.thread,
-        "author": record.author,
-        "cache_key": record.cache_key,
-        "sensitivity": record.sensitivity,
-    }
+        return dict(NO_REPLY)
+    return {"workspace": workspace, **asdict(record)}
 
 
 def _keyed(platform: str, keys: Sequence[str]):
