@@ -41,20 +41,61 @@ EXIT_BROKEN_PIPE = 1
 MAX_CONCURRENT_FETCHES = 8
 
 
+EPILOG = f"""\
+exit status:
+  {EXIT_OK}  every target was analysed (or the bot stopped cleanly)
+  {EXIT_BROKEN_PIPE}  the output was closed early (as by `| head`)
+  {EXIT_USAGE}  a usage or settings error, or the spaCy model is missing
+  {EXIT_FAILED}  a target could not be analysed, or a chat adapter failed
+
+settings come from the environment or a .env file in the working directory:
+  SLACK_BOT_TOKEN, SLACK_APP_TOKEN    Slack (Socket Mode; SLACK_SIGNING_SECRET for HTTP)
+  DISCORD_TOKEN                       Discord
+  SOURCECHECK_DB_URL                  the database (default: SQLite in the user data dir)
+  SOURCECHECK_SENSITIVITY             low, medium or high (default: medium)
+  SOURCECHECK_WORKERS                 analysis processes (0: in the bot's own process)
+  SOURCECHECK_LOG_LEVEL               DEBUG, INFO, WARNING or ERROR
+  ...and the rest, each with its default, in .env.example and the README.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(
         prog="sourcecheck",
         description="Summarise articles and flag their unsourced assertions.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    analyze = commands.add_parser("analyze", help="analyse links, files or stdin ('-')")
-    analyze.add_argument(
-        "targets", nargs="+", metavar="TARGET", help="a URL, a .txt/.html file, or -"
+    analyze = commands.add_parser(
+        "analyze",
+        help="analyse links, files or stdin ('-')",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    analyze.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
-    analyze.add_argument("--sensitivity", choices=[s.value for s in Sensitivity], default=None)
+    analyze.add_argument(
+        "targets",
+        nargs="+",
+        metavar="TARGET",
+        help="a link (https://example.com/story, or example.com/story), a .txt or .html "
+        "file, or - for standard input",
+    )
+    analyze.add_argument(
+        "--format",
+        choices=("text", "json", "jsonl"),
+        default="text",
+        help="text for people (default); json, one report (../shared/report-schema.md); "
+        "jsonl, one report per line for any number of targets",
+    )
+    analyze.add_argument(
+        "--sensitivity",
+        choices=[s.value for s in Sensitivity],
+        default=None,
+        help="how readily a sentence is flagged: low flags the clearest cases, high the "
+        "most (default: SOURCECHECK_SENSITIVITY, else medium)",
+    )
     analyze.add_argument(
         "--explain", action="store_true", help="show every sentence's verdict and cues"
     )

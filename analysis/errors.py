@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     NOT_AN_ARTICLE = "not_an_article"
     UNSUPPORTED_LANGUAGE = "unsupported_language"
     NOT_FOUND = "not_found"
+    TOO_MANY_LINKS = "too_many_links"
     INTERNAL = "internal_error"
 
 

@@ -7,6 +7,7 @@ and summarises), so a worker process can run it with the page already fetched. B
 through `nlp.pipe`.
 """
 
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,7 @@ from analysis.report import Report, Sensitivity, Stats
 from analysis.summary import summarise
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+FILE_SUFFIXES = HTML_SUFFIXES | {".txt", ".text", ".md"}  # a bare `name.txt` is a file
 PIPE_BATCH = 4
 
 
@@ -52,6 +54,8 @@ class Pasted:
 
 Target = Link | Pasted
 PASTED_LABEL = "pasted text"
+# `example.com/story` or `www.example.com`: a host name with a dot, then a path or nothing.
+BARE_HOST = re.compile(r"^(www\.)?([a-z0-9-]+\.)+[a-z]{2,}(:\d+)?(/\S*)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +76,17 @@ class LoadedArticle:
     timings_ms: dict[str, int]
 
 
-def is_url(target: str) -> bool:
-    """Whether a command-line target is a web link rather than a path."""
-    return target.lower().startswith(("http://", "https://")) or "://" in target
+def as_link(target: str) -> str | None:
+    """The web link a command-line target names, or None for a file (or `-`): a URL, or a
+    `host/path` without a scheme (read as https, as browsers and curl do) where no file of
+    that name exists."""
+    if "://" in target:
+        return target
+    path = Path(target)
+    file_like = "/" not in target and path.suffix.lower() in FILE_SUFFIXES
+    if BARE_HOST.match(target) and not file_like and not path.exists():
+        return f"https://{target}"
+    return None
 
 
 def label(target: Target) -> str:
@@ -120,10 +132,12 @@ async def load_target(target: str, options: AnalysisOptions) -> LoadedArticle:
     Raises AnalysisError.
     """
     started = time.perf_counter()
-    page = await fetch_page(target, options.fetch) if is_url(target) else None
+    link = as_link(target)
+    page = await fetch_page(link, options.fetch) if link else None
     fetched = time.perf_counter()
     article = extract_page(page) if page else _read_local(target)
-    return _loaded(target, article, {"fetch": _ms(started, fetched), "extract": _ms(fetched)})
+    timings = {"fetch": _ms(started, fetched), "extract": _ms(fetched)}
+    return _loaded(link or target, article, timings)
 
 
 def load_page(target: str, page: FetchedPage, fetch_ms: int = 0) -> LoadedArticle:

@@ -9,7 +9,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 
@@ -24,6 +24,7 @@ from analysis import (
     label,
     render_text,
 )
+from analysis.render import counted
 from bot import metrics
 from bot.commands import Command, CommandError, Commands, parse
 from bot.delivery import Poster
@@ -46,6 +47,8 @@ BUSY = (
 BACKLOG_WAIT = 300.0  # seconds a message may wait for room in the pool
 EVERY_LINK = frozenset({"auto", "quiet"})  # modes that analyse every link posted
 READ_TEXT = "Read: nothing flagged."
+LINKS_SCANNED = 100  # links read from one message; those over `max_links` are named, not checked
+LEFT_OUT_NAMED = 5
 ONLY_WEB_LINKS = "Only web pages (http and https links) can be checked."
 _OTHER_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*$")  # one word, a link of another kind
 SLOW_DOWN = (
@@ -92,7 +95,7 @@ class Bot:
         if message.author_is_bot:
             return None
         policy = await self._policy(message)
-        targets = self._targets(message, policy)
+        targets, left_out = self._targets(message, policy)
         if not targets:
             return None
         keys = _keys(message)
@@ -105,7 +108,7 @@ class Bot:
         if verdict is not Verdict.ALLOW:
             await self._in_store(self.store.finish, message.platform, keys)
             return _slow_down() if verdict is Verdict.WARN else None
-        reply = await self._answer(message, targets, policy.channel)
+        reply = await self._answer(message, targets, policy.channel, left_out)
         return _quietly(reply) if _quiet(policy.channel, message, reply) else reply
 
     async def answer(self, message: Incoming, poster: Poster) -> Reply | None:
@@ -298,7 +301,7 @@ class Bot:
         return await self._in_store(self.commands.run, message, command)
 
     async def _check(self, message: Incoming, command: Command) -> Reply:
-        links = find_links(command.rest, self.settings.max_links)
+        links = find_links(command.rest, LINKS_SCANNED)
         if not links and not command.rest:
             return Reply(
                 kind=ReplyKind.COMMAND,
@@ -315,10 +318,16 @@ class Bot:
                 text=f"Links to {domain_of(denied[0])} are not analysed in this workspace.",
                 ephemeral=True,
             )
-        targets: list[Target] = [Link(link) for link in links if link not in denied]
+        allowed = [link for link in links if link not in denied]
+        targets: list[Target] = [Link(link) for link in allowed[: self.settings.max_links]]
         if self._rate(message) is not Verdict.ALLOW:
             return replace(_slow_down(), kind=ReplyKind.COMMAND)
-        reply = await self._answer(message, targets or [Pasted(command.rest)], policy.channel)
+        reply = await self._answer(
+            message,
+            targets or [Pasted(command.rest)],
+            policy.channel,
+            allowed[self.settings.max_links :],
+        )
         return reply if self._speaks(policy.channel) else replace(reply, ephemeral=True)
 
     def _rate(self, message: Incoming) -> Verdict:
@@ -351,25 +360,32 @@ class Bot:
 
     # Deciding and answering
 
-    def _targets(self, message: Incoming, policy: Policy) -> list[Target]:
-        """What to analyse in a message: its links, or the message itself as pasted text."""
+    def _targets(self, message: Incoming, policy: Policy) -> tuple[list[Target], list[str]]:
+        """What to analyse in a message (its first `max_links` wanted links, or the message
+        itself as pasted text), and the wanted links left out over that limit."""
         channel = policy.channel
         if not self._speaks(channel) or policy.opted_out:
-            return []
-        links = find_links(message.text, self.settings.max_links, message.links)
+            return [], []
+        links = find_links(message.text, LINKS_SCANNED, message.links)
         wanted = [link for link in links if _wanted(link, policy.rules, channel, message)]
         if wanted or links:
-            return [Link(link) for link in wanted]
+            limit = self.settings.max_links
+            return [Link(link) for link in wanted[:limit]], wanted[limit:]
         asked = channel.mode in EVERY_LINK or message.mentioned
         if asked and word_count(message.text) >= self.settings.min_text_words:
-            return [Pasted(message.text)]
-        return []
+            return [Pasted(message.text)], []
+        return [], []
 
     async def _answer(
-        self, message: Incoming, targets: list[Target], channel: ChannelSettings
+        self,
+        message: Incoming,
+        targets: list[Target],
+        channel: ChannelSettings,
+        left_out: Sequence[str] = (),
     ) -> Reply:
         """Analyse the targets; only those not cached nor already being analysed take a
-        place in the pool, so a burst of one popular link never makes the bot "busy"."""
+        place in the pool, so a burst of one popular link never makes the bot "busy". Links
+        `left_out` over the per-message limit are named at the end of the reply."""
         admitted = await self._admit(targets)
         if admitted is None:
             await self._in_store(self.store.finish, message.platform, _keys(message))
@@ -377,14 +393,18 @@ class Bot:
             return Reply(kind=ReplyKind.NOTICE, text=BUSY, ephemeral=True)
         places, cached = admitted
         try:
-            outcomes = await asyncio.gather(
-                *(self._outcome(message, target, channel, cached) for target in targets)
+            outcomes = list(
+                await asyncio.gather(
+                    *(self._outcome(message, target, channel, cached) for target in targets)
+                )
             )
         finally:
             self.pool.release(places)
             async with self._room:
                 self._room.notify(1)
-        return await asyncio.to_thread(_reply, list(outcomes))
+        if left_out:
+            outcomes.append(_left_out(self.settings.max_links, left_out))
+        return await asyncio.to_thread(_reply, outcomes)
 
     async def _admit(self, targets: list[Target]) -> tuple[int, dict[str, Report | None]] | None:
         """Take a place in the pool for each target that needs analysing, or wait for room
@@ -535,6 +555,18 @@ class Bot:
         """Stop the workers and the store's thread."""
         self.pool.close()
         self._store_thread.shutdown(wait=True)
+
+
+def _left_out(limit: int, links: Sequence[str]) -> Outcome:
+    """The outcome that names the links a message had over the limit."""
+    shown = ", ".join(links[:LEFT_OUT_NAMED])
+    more = len(links) - LEFT_OUT_NAMED
+    target = f"{shown} and {counted(more, 'more link')}" if more > 0 else shown
+    reason = (
+        f"I check at most {counted(limit, 'link')} in one message; "
+        "ask for the others with `/sourcecheck check <link>`."
+    )
+    return Outcome(target, error=AnalysisError(ErrorCode.TOO_MANY_LINKS, reason))
 
 
 def _internal(error: BaseException) -> AnalysisError:

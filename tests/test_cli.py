@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from analysis import AnalysisError, AnalysisOptions, ErrorCode, as_link, load_target, pipeline
 from tests.conftest import SEED, SEEDS
 from tests.fakes.article_server import ArticleServer
 
@@ -137,3 +140,36 @@ def test_in_text_mode_failures_go_to_stderr() -> None:
     done = _run("analyze", "missing.txt")
     assert done.returncode == 3
     assert "missing.txt" in done.stderr and "missing.txt" not in done.stdout
+
+
+def test_help_explains_formats_sensitivity_exit_codes_and_settings() -> None:
+    """Issue 14: --format and --sensitivity had no help; --help named no exit codes or settings."""
+    top = _run("--help").stdout
+    assert "exit status:" in top and "3  a target could not be analysed" in top
+    assert "SOURCECHECK_DB_URL" in top and ".env" in top
+    analyze = " ".join(_run("analyze", "--help").stdout.split())
+    assert "--format {text,json,jsonl} text for people (default)" in analyze
+    assert "--sensitivity {low,medium,high} how readily a sentence is flagged" in analyze
+
+
+def test_a_link_without_a_scheme_is_fetched_not_read_as_a_file(monkeypatch, tmp_path) -> None:
+    """Issue 14: `example.com/story` was read as a file name. The fetch is stubbed: no
+    connection leaves this process."""
+    fetched: list[str] = []
+
+    async def fetch_page(url: str, policy: object) -> None:
+        fetched.append(url)
+        raise AnalysisError(ErrorCode.DNS_FAILURE, "stubbed")
+
+    monkeypatch.setattr(pipeline, "fetch_page", fetch_page)
+    monkeypatch.chdir(tmp_path)
+    options = AnalysisOptions()
+    with pytest.raises(AnalysisError):
+        asyncio.run(load_target("example.com/story", options))
+    assert fetched == ["https://example.com/story"]
+    (tmp_path / "example.com").write_text("a file of that name is read, not fetched")
+    assert as_link("example.com") is None
+    assert as_link("www.bbc.co.uk") == "https://www.bbc.co.uk"
+    assert as_link("notes.txt") is None and as_link("seeds/000.txt") is None
+    missing = _run("analyze", "notes.txt")
+    assert "Cannot read notes.txt" in missing.stderr

@@ -4,8 +4,10 @@ import asyncio
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
+from adapters.console.adapter import read_messages
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
 
@@ -104,3 +106,54 @@ async def test_a_second_run_answers_the_same_lines_again(tmp_path: Path) -> None
                 (2, "command"),
             ]
             assert "/sourcecheck check" in replies[1]["text"]
+
+
+async def test_a_pasted_article_is_one_message(tmp_path: Path) -> None:
+    """Issue 14: seed 000 piped in became one message per line (only line 15 was analysed).
+    A paste runs until a line with a link or a command; those stand alone."""
+    article = (SEEDS / "000_942a618684aacc33.txt").read_text().splitlines()
+    async with ArticleServer() as server:
+        server.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
+        lines = [*article, f"and this {server.url('/a')}", "/sourcecheck stats"]
+        code, out, err = await console(lines, tmp_path / "bot.db", "--jsonl")
+    assert code == 0, err
+    pasted, linked, stats = [json.loads(row) for row in out.splitlines()]
+    assert (pasted["in_reply_to"], pasted["kind"]) == (1, "analysis")
+    assert pasted["report"]["input"] == "pasted text"
+    assert pasted["report"]["stats"]["sentences"] > 20
+    assert (linked["in_reply_to"], linked["kind"]) == (len(article) + 1, "analysis")
+    assert (stats["in_reply_to"], stats["kind"]) == (len(article) + 2, "command")
+
+
+class _Typist:
+    """Standard input as a person types it: each line after a pause of its own."""
+
+    def __init__(self, lines: list[tuple[float, str]]) -> None:
+        self.lines = lines
+
+    def readline(self) -> str:
+        if not self.lines:
+            return ""
+        pause, line = self.lines.pop(0)
+        time.sleep(pause)
+        return line + "\n"
+
+
+async def test_a_pause_in_the_typing_ends_a_message() -> None:
+    typist = _Typist(
+        [
+            (0, "Officials said the bridge will close."),
+            (0, ""),
+            (0, "Some say it never should have opened."),
+            (1.0, "A second thought, typed later."),
+            (0, "/sourcecheck stats"),
+            (0, "still pasting"),
+        ]
+    )
+    messages = [m async for m in read_messages(typist)]  # type: ignore[arg-type]
+    assert messages == [
+        (1, "Officials said the bridge will close.\n\nSome say it never should have opened."),
+        (4, "A second thought, typed later."),
+        (5, "/sourcecheck stats"),
+        (6, "still pasting"),
+    ]

@@ -327,3 +327,22 @@ async def test_a_check_of_a_link_that_is_not_a_web_page_says_so(chat) -> None:
     for target in ("ftp://example.com/a.txt", "javascript:alert(1)", "mailto:x@example.com"):
         reply = await chat.command(f"check {target}")
         assert reply.text == "Only web pages (http and https links) can be checked."
+
+
+async def test_links_over_the_limit_are_named_not_dropped(chat, server) -> None:
+    """Issue 14: a fourth link in one message was dropped without a word."""
+    links = [server.url(f"/budget?page={n}") for n in range(7)]
+    reply = await chat.say("reading list: " + " ".join(links))
+    assert reply is not None and len(reply.reports) == 3
+    left = reply.outcomes[-1]
+    assert left.error is not None and left.error.code == "too_many_links"
+    assert left.target == ", ".join(links[3:])
+    assert reply.text.endswith(
+        "I check at most 3 links in one message; ask for the others with "
+        "`/sourcecheck check <link>`."
+    )
+    assert all(link in reply.text for link in links[3:])
+    many = [server.url(f"/health?page={n}") for n in range(10)]
+    checked = await chat.command("check " + " ".join(many))
+    assert len(checked.reports) == 3
+    assert checked.outcomes[-1].target.endswith(f"{many[7]} and 2 more links")
