@@ -6,8 +6,9 @@ import gc
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import replace
 from importlib import metadata
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from adapters.console import run_console
+from adapters.failures import PlatformUnavailable
 from adapters.logs import configure_logging
 from analysis import (
     AnalysisError,
@@ -28,7 +30,7 @@ from analysis import (
     report_articles,
 )
 from analysis.nlp import ModelMissing
-from bot import Settings, SettingsError, build_bot, load_settings
+from bot import Bot, Settings, SettingsError, build_bot, load_settings
 from bot.metrics import watch_loop_lag
 from bot.store import DriverMissing
 
@@ -39,6 +41,8 @@ EXIT_USAGE = 2
 EXIT_FAILED = 3
 EXIT_BROKEN_PIPE = 1
 MAX_CONCURRENT_FETCHES = 8
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+SHUTDOWN_GRACE = 20.0  # seconds to finish replies in progress; what is left is held
 
 
 EPILOG = f"""\
@@ -139,9 +143,9 @@ def _main(argv: Sequence[str] | None) -> int:
         try:
             if args.command == "console":
                 console_only = replace(settings, slack_bot_token="", discord_token="")
-                return asyncio.run(run_bot(console_only, jsonl=args.jsonl))
+                return asyncio.run(_until_signalled(console_only, jsonl=args.jsonl))
             settings.check_for_run()
-            return asyncio.run(run_bot(settings))
+            return asyncio.run(_until_signalled(settings))
         except SettingsError as error:
             print(f"sourcecheck: {error}", file=sys.stderr)
             return EXIT_USAGE
@@ -153,8 +157,25 @@ def _main(argv: Sequence[str] | None) -> int:
     return asyncio.run(run_analyze(args.targets, args.format, options, explain=args.explain))
 
 
-async def run_bot(settings: Settings, *, jsonl: bool = False) -> int:
-    """Run the bot with the adapters that have credentials; with none, the console."""
+async def _until_signalled(settings: Settings, *, jsonl: bool = False) -> int:
+    """Run the bot until it stops, or until SIGTERM or SIGINT (Ctrl-C) asks it to."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, _stop_on, signum, stop)
+    return await run_bot(settings, jsonl=jsonl, stop=stop)
+
+
+def _stop_on(signum: signal.Signals, stop: asyncio.Event) -> None:
+    log.info("shutdown.asked", extra={"signal": signum.name})
+    stop.set()
+
+
+async def run_bot(
+    settings: Settings, *, jsonl: bool = False, stop: asyncio.Event | None = None
+) -> int:
+    """Run the bot with the adapters that have credentials (with none, the console) until
+    one fails or `stop` is set; then shut down cleanly. The exit status."""
     # The chat SDKs load only here: `sourcecheck analyze` never pays for them.
     from adapters.discord import DiscordAdapter
     from adapters.http import serve_http
@@ -168,13 +189,15 @@ async def run_bot(settings: Settings, *, jsonl: bool = False) -> int:
             adapters["slack"] = SlackAdapter(bot, settings)
         if settings.discord_token:
             adapters["discord"] = DiscordAdapter(bot, settings)
-        if not adapters:
-            return await run_console(bot, sys.stdin, sys.stdout, jsonl=jsonl)
-        routes = [route for adapter in adapters.values() for route in adapter.web_routes()]
-        services = {name: adapter.serve() for name, adapter in adapters.items()}
-        services["http"] = serve_http(settings, bot.health, routes)
-        services["loop lag"] = watch_loop_lag()
-        return await _watch(services)
+        services: dict[str, Coroutine[Any, Any, int | None]]
+        if adapters:
+            routes = [route for adapter in adapters.values() for route in adapter.web_routes()]
+            services = {name: adapter.serve() for name, adapter in adapters.items()}
+            services["http"] = serve_http(settings, bot.health, routes)
+            services["loop lag"] = watch_loop_lag()
+        else:
+            services = {"console": run_console(bot, sys.stdin, sys.stdout, jsonl=jsonl)}
+        return await _watch(services, bot, stop or asyncio.Event())
     finally:
         bot.close()
 
@@ -187,20 +210,46 @@ def _freeze_start_up_objects() -> None:
     gc.freeze()
 
 
-async def _watch(services: dict[str, Coroutine[Any, Any, None]]) -> int:
-    """Run the adapters together; if one stops or fails, stop all and exit with an error,
-    rather than idle with a dead connection."""
+async def _watch(
+    services: dict[str, Coroutine[Any, Any, int | None]], bot: Bot, stop: asyncio.Event
+) -> int:
+    """Run the services together until one ends or `stop` is set. Asked to stop: let what
+    is being answered finish (for SHUTDOWN_GRACE seconds at most), then stop, exit 0. The
+    console ending its input exits with its status; an adapter that stops or fails stops
+    all, with an error, rather than idle with a dead connection."""
     tasks = {asyncio.create_task(coro, name=name): name for name, coro in services.items()}
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
+    stopping = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
+    if stopping in done:
+        log.info("shutdown.started", extra={"grace_seconds": SHUTDOWN_GRACE})
+        left = await bot.drain(SHUTDOWN_GRACE)
+        await _cancel(tasks)
+        log.info("shutdown.done", extra={"unanswered": left})
+        return EXIT_OK
+    await _cancel([stopping, *tasks])
+    status = EXIT_OK
     for task in done:
         error = task.exception()
-        reason = f"{type(error).__name__}: {error}" if error else "it stopped"
-        log.error("adapter.failed", extra={"adapter": tasks[task]}, exc_info=error)
-        print(f"sourcecheck: the {tasks[task]} adapter failed ({reason})", file=sys.stderr)
-    return EXIT_FAILED
+        if error is None and isinstance(task.result(), int):  # the console's input ended
+            status = max(status, task.result())
+        elif isinstance(error, PlatformUnavailable):  # known and said in one line
+            log.error("adapter.failed", extra={"adapter": tasks[task], "reason": str(error)})
+            print(f"sourcecheck: the {tasks[task]} adapter stopped: {error}", file=sys.stderr)
+            status = EXIT_FAILED
+        else:
+            reason = f"{type(error).__name__}: {error}" if error else "it stopped"
+            log.error("adapter.failed", extra={"adapter": tasks[task]}, exc_info=error)
+            print(f"sourcecheck: the {tasks[task]} adapter failed ({reason})", file=sys.stderr)
+            status = EXIT_FAILED
+    return status
+
+
+async def _cancel(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel the tasks still running and wait until they have wound up."""
+    running = [task for task in tasks if not task.done()]
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
 
 
 async def run_analyze(

@@ -9,7 +9,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 
@@ -47,6 +47,7 @@ BUSY = (
 BACKLOG_WAIT = 300.0  # seconds a message may wait for room in the pool
 EVERY_LINK = frozenset({"auto", "quiet"})  # modes that analyse every link posted
 READ_TEXT = "Read: nothing flagged."
+DRAIN_POLL = 0.1  # seconds between looks at what is still being answered, at shutdown
 LINKS_SCANNED = 100  # links read from one message; those over `max_links` are named, not checked
 LEFT_OUT_NAMED = 5
 ONLY_WEB_LINKS = "Only web pages (http and https links) can be checked."
@@ -80,6 +81,7 @@ class Bot:
         self._waiting = 0
         self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._recent = RecentReports(settings.cache_ttl)
+        self._answering = 0  # messages and commands being answered now
 
     async def _in_store[T](self, function: Callable[..., T], *args: object) -> T:
         """Run store work off the event loop, on one thread, in the order asked."""
@@ -114,17 +116,35 @@ class Bot:
     async def answer(self, message: Incoming, poster: Poster) -> Reply | None:
         """Decide on a message, then post and record the reply: the adapters' one path for
         messages (and for a crashed run's held messages)."""
-        reply = await self.on_message(message)
-        if reply is not None:
-            await self.deliver(message, reply, poster)
-        return reply
+        with self._answering_one():
+            reply = await self.on_message(message)
+            if reply is not None:
+                await self.deliver(message, reply, poster)
+            return reply
 
     async def answer_command(self, message: Incoming, text: str, poster: Poster) -> Reply:
         """Run `/sourcecheck ...` (a slash command, a shortcut, a context-menu command),
         then post and record the reply."""
-        reply = await self.on_command(message, text)
-        await self.deliver(message, reply, poster)
-        return reply
+        with self._answering_one():
+            reply = await self.on_command(message, text)
+            await self.deliver(message, reply, poster)
+            return reply
+
+    @contextlib.contextmanager
+    def _answering_one(self) -> Iterator[None]:
+        self._answering += 1
+        try:
+            yield
+        finally:
+            self._answering -= 1
+
+    async def drain(self, grace: float) -> int:
+        """Wait up to `grace` seconds for the messages being answered (at shutdown); how
+        many are still unanswered (those with links are held for the next run)."""
+        deadline = time.monotonic() + grace
+        while self._answering and time.monotonic() < deadline:
+            await asyncio.sleep(DRAIN_POLL)
+        return self._answering
 
     async def deliver(self, message: Incoming, reply: Reply, poster: Poster) -> None:
         """Post `reply` through `poster` and record it; if posting fails, forget the claim

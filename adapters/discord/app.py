@@ -22,10 +22,14 @@ from discord.http import Route
 
 from adapters.discord.events import PLATFORM, decode_text, incoming
 from adapters.discord.render import ALL_FLAGS, DISMISS, SHOW_ALL, reply_embeds
+from adapters.failures import PlatformUnavailable, reaching
 from bot import Bot, Incoming, Reply, ReplyKind, ReplyRecord, Settings, Status
 from bot.grammar import GRAMMAR, Spec, Who
 
 log = logging.getLogger(__name__)
+
+GATEWAY_AUTHENTICATION_FAILED = 4004
+GATEWAY_DISALLOWED_INTENTS = 4014
 
 THREAD_EXISTS = 160004
 MISSING_PERMISSIONS = 50013
@@ -100,9 +104,15 @@ class DiscordAdapter:
         if self.settings.discord_gateway_url:
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.discord_gateway_url)
         self.bot.health.set(PLATFORM, Status.CONNECTING)
-        async with self.client:
-            await self.client.start(self.settings.discord_token)
-        raise RuntimeError("the Discord connection closed")
+        try:
+            with reaching("Discord", Route.BASE):
+                async with self.client:
+                    await self.client.start(self.settings.discord_token)
+        except discord.LoginFailure as error:
+            raise PlatformUnavailable(_refused_token(str(error))) from None
+        except discord.ConnectionClosed as error:
+            raise PlatformUnavailable(_closed_because(error)) from None
+        raise PlatformUnavailable("the Discord connection closed")
 
     async def on_ready(self) -> None:
         """Connected (also after a reconnect); the first time, finish a crashed run's work."""
@@ -415,3 +425,19 @@ class _FollowUp:
     async def delete(self, record: ReplyRecord) -> None:
         """Delete one of our replies."""
         await self.adapter.delete(record)
+
+
+def _refused_token(reason: str) -> str:
+    return f"Discord refused the bot token ({reason}): check DISCORD_TOKEN"
+
+
+def _closed_because(error: discord.ConnectionClosed) -> str:
+    """Why the gateway closed the connection, with what to check for the usual causes."""
+    if error.code == GATEWAY_AUTHENTICATION_FAILED:
+        return _refused_token(f"gateway close code {error.code}")
+    if error.code == GATEWAY_DISALLOWED_INTENTS:
+        return (
+            "Discord refused the Message Content intent (gateway close code 4014): turn it on "
+            "under Bot, Privileged Gateway Intents, in the Developer Portal"
+        )
+    return f"Discord closed the connection (gateway close code {error.code})"

@@ -22,6 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.failures import PlatformUnavailable, reaching
 from adapters.slack.events import PLATFORM, decode_text, incoming
 from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, escape, reply_blocks
 from bot import Bot, Incoming, Reply, ReplyKind, ReplyRecord, Settings, Status
@@ -50,18 +51,18 @@ class SlackAdapter:
     def __init__(self, bot: Bot, settings: Settings) -> None:
         self.bot = bot
         self.settings = settings
-        client = AsyncWebClient(
-            token=settings.slack_bot_token,
-            base_url=settings.slack_api_url or AsyncWebClient.BASE_URL,
-        )
-        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
-        client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=6))
+        # Bolt makes the client from the token (given a client too, it warns at every start
+        # that the token, which it also reads from SLACK_BOT_TOKEN, goes unused).
         self.app = AsyncApp(
-            client=client,
+            token=settings.slack_bot_token,
             signing_secret=settings.slack_signing_secret or None,
             process_before_response=False,
             logger=BOLT_LOG,
         )
+        client = self.app.client
+        client.base_url = settings.slack_api_url or AsyncWebClient.BASE_URL
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
+        client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=6))
         self.bot_user: str | None = None
         self._connected = asyncio.Event()
         self._paces: dict[str, tuple[asyncio.Lock, list[float]]] = {}
@@ -77,9 +78,29 @@ class SlackAdapter:
         self.app.shortcut("check_sources")(self._on_shortcut)
 
     async def connect(self) -> None:
-        """Learn our own user id (auth.test), so our messages are never answered."""
-        identity = await self.app.client.auth_test()
+        """Learn our own user id (auth.test), so our messages are never answered. Raises
+        PlatformUnavailable when Slack cannot be reached or refuses the token."""
+        try:
+            with reaching("the Slack API", self.app.client.base_url):
+                identity = await self.app.client.auth_test()
+        except SlackApiError as error:
+            raise PlatformUnavailable(
+                f"Slack refused the bot token ({error.response.get('error')}): "
+                "check SLACK_BOT_TOKEN"
+            ) from None
         self.bot_user = identity.get("user_id")
+
+    async def _open_socket(self, handler: AsyncSocketModeHandler) -> None:
+        """Open the Socket Mode connection; PlatformUnavailable if Slack refuses the app
+        token or cannot be reached."""
+        try:
+            with reaching("Slack Socket Mode", self.app.client.base_url):
+                await handler.connect_async()
+        except SlackApiError as error:
+            raise PlatformUnavailable(
+                f"Slack refused the app token ({error.response.get('error')}): "
+                "check SLACK_APP_TOKEN"
+            ) from None
 
     def web_routes(self) -> list[web.RouteDef]:
         """`/slack/events` for the bot's HTTP port in HTTP mode; none in Socket Mode."""
@@ -96,19 +117,28 @@ class SlackAdapter:
         return [web.post(EVENTS_PATH, events)]
 
     async def serve(self) -> None:
-        """Run until cancelled: Socket Mode with an app token, else HTTP (`web_routes`)."""
+        """Run until cancelled: Socket Mode with an app token, else HTTP (`web_routes`).
+        Cancelled, the Socket Mode connection is closed."""
         self.bot.health.set(PLATFORM, Status.CONNECTING)
         await self.connect()
-        if self.settings.slack_app_token:
-            handler = AsyncSocketModeHandler(
-                self.app, self.settings.slack_app_token, web_client=self.app.client
-            )
-            await handler.connect_async()
-            self.bot.health.set(PLATFORM, lambda: _socket_status(handler))
-            log.info("slack.socket_mode")
-        else:
+        if not self.settings.slack_app_token:
             self.bot.health.set(PLATFORM, Status.CONNECTED)
             log.info("slack.http_mode", extra={"port": self.settings.port})
+            await self._resume_and_wait()
+            return
+        handler = AsyncSocketModeHandler(
+            self.app, self.settings.slack_app_token, web_client=self.app.client
+        )
+        try:
+            await self._open_socket(handler)
+            self.bot.health.set(PLATFORM, lambda: _socket_status(handler))
+            log.info("slack.socket_mode")
+            await self._resume_and_wait()
+        finally:
+            await handler.close_async()
+
+    async def _resume_and_wait(self) -> None:
+        """Answer what a crashed run left unanswered (16 at a time), then wait."""
         unanswered = await self._unanswered()
         self._connected.set()
         gate = asyncio.Semaphore(RESUME_CONCURRENCY)

@@ -5,14 +5,18 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from aiohttp import ClientSession, web
 
+from adapters.slack.app import EVENTS_PATH
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.bot_process import free_port, log_tail, start_bot
 from tests.fakes.slack import BOT_USER, EventSender, FakeSlack, block_kit_error, message_event
 
 SECRET = "test-signing-secret"
+DEPLOY = Path(__file__).parents[2] / "deploy"
+MANIFESTS = [DEPLOY / "slack-manifest.yaml", DEPLOY / "slack-manifest-http.yaml"]
 
 
 @pytest.fixture
@@ -417,3 +421,35 @@ async def test_quiet_mode_reacts_to_what_it_read_and_replies_only_on_flags(world
     await sender.send(message_event(f"<{articles.url('/a')}>", "940.2", user="U1"))
     (post,) = await slack.wait_for("chat.postMessage")
     assert post.body["thread_ts"] == "940.2"
+
+
+async def test_a_link_sent_to_the_bot_in_a_direct_message_is_answered(world) -> None:
+    """Issue 14: the manifest subscribed to `message.im` without the Messages tab. The tab is
+    on, and a direct message with a link is answered in its thread."""
+    slack, articles, sender = world
+    event = message_event(f"<{articles.url('/a')}>", "150.1", channel="D1", channel_type="im")
+    assert await sender.send(event) == 200
+    (post,) = await slack.wait_for("chat.postMessage")
+    assert post.body["channel"] == "D1" and post.body["thread_ts"] == "150.1"
+    manifests = [yaml.safe_load(path.read_text()) for path in MANIFESTS]
+    for manifest in manifests:
+        assert "message.im" in manifest["settings"]["event_subscriptions"]["bot_events"]
+        assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+def test_the_http_manifest_points_every_request_at_the_events_path() -> None:
+    socket, http = [yaml.safe_load(path.read_text()) for path in MANIFESTS]
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert http["settings"]["socket_mode_enabled"] is False
+    urls = [
+        http["settings"]["event_subscriptions"]["request_url"],
+        http["settings"]["interactivity"]["request_url"],
+        http["features"]["slash_commands"][0]["url"],
+    ]
+    assert urls == ["https://YOUR-HOST" + EVENTS_PATH] * 3
+    for manifest in (socket, http):
+        del manifest["settings"]["socket_mode_enabled"]
+    socket["settings"]["event_subscriptions"]["request_url"] = urls[0]
+    socket["settings"]["interactivity"]["request_url"] = urls[0]
+    socket["features"]["slash_commands"][0]["url"] = urls[0]
+    assert socket == http  # the same app otherwise: scopes, events, commands, shortcuts
