@@ -29,10 +29,12 @@ from analysis import (
     render_text,
     report_articles,
 )
-from analysis.nlp import ModelMissing
+from analysis.nlp import ModelMissing, check_model
 from bot import Bot, Settings, SettingsError, build_bot, load_settings
 from bot.metrics import watch_loop_lag
+from bot.queue import QueueMissing, queue_worker, serve_queue
 from bot.store import DriverMissing
+from bot.workers import ProcessRunner
 
 log = logging.getLogger("sourcecheck")
 
@@ -106,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "run", help="start the bot: every chat adapter with credentials, else the console"
     )
+    commands.add_parser(
+        "worker",
+        help="run analyses from the job queue (SOURCECHECK_QUEUE_URL), on any host",
+    )
     console = commands.add_parser("console", help="chat with the bot on this terminal")
     console.add_argument("--jsonl", action="store_true", help="one JSON object per reply")
     return parser
@@ -139,8 +145,10 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"sourcecheck: {error}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level)
-    if args.command in ("console", "run"):
+    if args.command in ("console", "run", "worker"):
         try:
+            if args.command == "worker":
+                return asyncio.run(_until_signalled_worker(settings))
             if args.command == "console":
                 console_only = replace(settings, slack_bot_token="", discord_token="")
                 return asyncio.run(_until_signalled(console_only, jsonl=args.jsonl))
@@ -152,6 +160,9 @@ def _main(argv: Sequence[str] | None) -> int:
         except DriverMissing as error:
             print(f"sourcecheck: SOURCECHECK_DB_URL: {error}", file=sys.stderr)
             return EXIT_USAGE
+        except QueueMissing as error:
+            print(f"sourcecheck: {error}", file=sys.stderr)
+            return EXIT_USAGE
     sensitivity = Sensitivity(args.sensitivity) if args.sensitivity else None
     options = settings.analysis_options(sensitivity)
     return asyncio.run(run_analyze(args.targets, args.format, options, explain=args.explain))
@@ -159,11 +170,33 @@ def _main(argv: Sequence[str] | None) -> int:
 
 async def _until_signalled(settings: Settings, *, jsonl: bool = False) -> int:
     """Run the bot until it stops, or until SIGTERM or SIGINT (Ctrl-C) asks it to."""
+    return await run_bot(settings, jsonl=jsonl, stop=_stop_signal())
+
+
+async def _until_signalled_worker(settings: Settings) -> int:
+    """Run a queue worker until SIGTERM or SIGINT: the spaCy model loaded once, in its
+    analysis processes (SOURCECHECK_WORKERS of them, at least one)."""
+    if not settings.queue_url:
+        raise SettingsError("sourcecheck worker needs SOURCECHECK_QUEUE_URL (a Redis URL)")
+    check_model(settings.spacy_model)
+    limit = settings.analysis_time_limit
+    runner = ProcessRunner(max(1, settings.workers), settings.spacy_model, limit)
+    try:
+        worker = queue_worker(settings.queue_url, settings.queue_name, runner, limit)
+        log.info("worker.started", extra={"queue": settings.queue_name, "lanes": runner.lanes})
+        await serve_queue(worker, _stop_signal(), SHUTDOWN_GRACE)
+    finally:
+        runner.close()
+    return EXIT_OK
+
+
+def _stop_signal() -> asyncio.Event:
+    """An event that SIGTERM or SIGINT (Ctrl-C) sets."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, _stop_on, signum, stop)
-    return await run_bot(settings, jsonl=jsonl, stop=stop)
+    return stop
 
 
 def _stop_on(signum: signal.Signals, stop: asyncio.Event) -> None:

@@ -8,6 +8,7 @@ from bot.health import Health, Status
 from bot.inline import InlineRunner
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
 from bot.pool import AnalysisPool, Runner
+from bot.queue import QueueMissing, QueueRunner
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import ChannelSettings, ReplyRecord, Store
 from bot.workers import ProcessRunner
@@ -25,6 +26,8 @@ __all__ = [
     "InlineRunner",
     "Outcome",
     "ProcessRunner",
+    "QueueMissing",
+    "QueueRunner",
     "Reply",
     "ReplyKind",
     "ReplyRecord",
@@ -40,19 +43,24 @@ __all__ = [
 
 
 def build_bot(settings: Settings) -> Bot:
-    """The bot for `settings`: its store (migrated) and its analysis pool (worker processes,
-    or the bot's own process when `workers` is 0). Raises ModelMissing when no spaCy model
-    can be found, before any worker starts."""
-    check_model(settings.spacy_model)
+    """The bot for `settings`: its store (migrated) and its analysis pool: the job queue's
+    workers (SOURCECHECK_QUEUE_URL), worker processes of its own, or its own process when
+    `workers` is 0. Raises ModelMissing when the bot analyses and no spaCy model can be
+    found, before any worker starts; QueueMissing when the queue's packages are missing."""
     store = Store.open(settings.db_url)
-    model, limit = settings.spacy_model, settings.analysis_time_limit
-    runner: Runner
-    if settings.workers:
-        runner = ProcessRunner(settings.workers, model, limit)
-    else:
-        runner = InlineRunner(model, limit)
-    capacity = max(1, settings.workers) + settings.queue_size
+    runner = _runner(settings)
+    capacity = runner.lanes + settings.queue_size
     pool = AnalysisPool(runner, capacity, settings.fetch_policy(), settings.sensitivity)
     bot = Bot(settings, store, pool)
     bot.purge()
     return bot
+
+
+def _runner(settings: Settings) -> Runner:
+    model, limit = settings.spacy_model, settings.analysis_time_limit
+    if settings.queue_url:
+        return QueueRunner(settings.queue_url, settings.queue_name, settings.queue_jobs, limit)
+    check_model(model)
+    if settings.workers:
+        return ProcessRunner(settings.workers, model, limit)
+    return InlineRunner(model, limit)

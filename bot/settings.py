@@ -29,6 +29,9 @@ class Settings:
     min_text_words: int = 120
     workers: int = 1  # 0: analyse in the bot's own process (bot/inline.py)
     queue_size: int = 20
+    queue_url: str = field(default="", repr=False)  # Redis: analyses on `sourcecheck worker`s
+    queue_name: str = "sourcecheck"
+    queue_jobs: int = 16  # analyses one bot process keeps on the queue at a time
     backlog: int = 1000
     analysis_time_limit: float = 30.0
     member_rate: int = 6
@@ -100,6 +103,9 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         min_text_words=_number(values, "SOURCECHECK_MIN_TEXT_WORDS", "min_text_words"),
         workers=_number(values, "SOURCECHECK_WORKERS", "workers", zero=True),
         queue_size=_number(values, "SOURCECHECK_QUEUE_SIZE", "queue_size"),
+        queue_url=values.get("SOURCECHECK_QUEUE_URL", "").strip(),
+        queue_name=values.get("SOURCECHECK_QUEUE_NAME", "").strip() or DEFAULT.queue_name,
+        queue_jobs=_number(values, "SOURCECHECK_QUEUE_JOBS", "queue_jobs"),
         backlog=_number(values, "SOURCECHECK_BACKLOG", "backlog"),
         analysis_time_limit=_number(
             values, "SOURCECHECK_ANALYSIS_TIME_LIMIT", "analysis_time_limit"
