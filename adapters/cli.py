@@ -228,6 +228,7 @@ async def run_bot(
             services = {name: adapter.serve() for name, adapter in adapters.items()}
             services["http"] = serve_http(settings, bot.health, routes)
             services["loop lag"] = watch_loop_lag()
+            services["heartbeat"] = bot.keep_alive()
         else:
             services = {"console": run_console(bot, sys.stdin, sys.stdout, jsonl=jsonl)}
         return await _watch(services, bot, stop or asyncio.Event())

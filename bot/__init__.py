@@ -51,8 +51,10 @@ def build_bot(settings: Settings) -> Bot:
     runner = _runner(settings)
     capacity = runner.lanes + settings.queue_size
     pool = AnalysisPool(runner, capacity, settings.fetch_policy(), settings.sensitivity)
+    store.run_timeout = settings.run_timeout
     bot = Bot(settings, store, pool)
     bot.purge()
+    bot.start()
     return bot
 
 

@@ -102,7 +102,9 @@ class Bot:
             return None
         keys = _keys(message)
         held = _held(message, targets)
-        if not await self._in_store(self.store.claim, message.platform, keys, self.run_id, held):
+        if not message.held and not await self._in_store(
+            self.store.claim, message.platform, keys, self.run_id, held
+        ):
             log.info("message.duplicate", extra={"platform": message.platform})
             metrics.DUPLICATES.labels(message.platform).inc()
             return None
@@ -571,9 +573,28 @@ class Bot:
         """Forget what the retention settings say is old."""
         self.store.purge(self.settings.retention_days, self.settings.cache_ttl)
 
+    def start(self) -> None:
+        """Say this run is alive, and mark dead this host's earlier runs whose process is
+        gone, so what they held is taken over at once."""
+        self.store.beat(self.run_id)
+        self.store.reap(self.run_id)
+
+    @property
+    def sweep_interval(self) -> float:
+        """Seconds between the adapters' looks for what dead replicas held."""
+        return self.store.run_timeout / 3
+
+    async def keep_alive(self) -> None:
+        """Forever: say this run is alive, every sixth of the run timeout."""
+        while True:
+            await asyncio.sleep(self.store.run_timeout / 6)
+            await self._in_store(self.store.beat, self.run_id)
+
     def close(self) -> None:
-        """Stop the workers and the store's thread."""
+        """Stop the workers; say this run ended (what it still holds is free at once); stop
+        the store's thread."""
         self.pool.close()
+        self._store_thread.submit(self.store.end, self.run_id).result()
         self._store_thread.shutdown(wait=True)
 
 
@@ -640,8 +661,9 @@ def _to_json(message: Incoming) -> str:
 
 
 def _from_json(text: str) -> Incoming:
+    """A held message, taken over (claimed by this run already)."""
     fields = json.loads(text)
-    return Incoming(**fields | {"links": tuple(fields["links"])})
+    return Incoming(**fields | {"links": tuple(fields["links"]), "held": True})
 
 
 def _keys(message: Incoming) -> list[str]:

@@ -26,6 +26,7 @@ class Incoming:
     parent: str | None = None
     mentioned: bool = False
     links: tuple[str, ...] = ()
+    held: bool = False  # a dead run's held message, already claimed by this run
     received: float = field(default_factory=time.monotonic, compare=False)
 
     @property

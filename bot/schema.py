@@ -155,6 +155,16 @@ analyses = Table(
     Column("cached", Boolean, nullable=False),
 )
 
+runs = Table(
+    "runs",
+    metadata,
+    Column("run", String(32), primary_key=True),
+    Column("host", String(KEY), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("at", Float, nullable=False),
+)
+"""Each bot process's run and its last heartbeat: claims of a live run are never taken over."""
+
 meta = Table(
     "meta",
     metadata,
@@ -238,12 +248,19 @@ def _move(connection: Connection, row: dict, *, done: bool) -> None:
         connection.execute(insert(seen).values({"run": "migrated"} | row | {"done": done}))
 
 
+def _create_version_6(connection: Connection) -> None:
+    """Version 6: runs and their heartbeats, so replicas sharing the database take over only
+    what a dead process left."""
+    runs.create(connection)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _create_version_1,
     _create_version_2,
     _create_version_3,
     _create_version_4,
     _create_version_5,
+    _create_version_6,
 ]
 
 

@@ -32,6 +32,7 @@ class Settings:
     queue_url: str = field(default="", repr=False)  # Redis: analyses on `sourcecheck worker`s
     queue_name: str = "sourcecheck"
     queue_jobs: int = 16  # analyses one bot process keeps on the queue at a time
+    run_timeout: float = 30.0  # seconds without a heartbeat before a replica counts as dead
     backlog: int = 1000
     analysis_time_limit: float = 30.0
     member_rate: int = 6
@@ -106,6 +107,7 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         queue_url=values.get("SOURCECHECK_QUEUE_URL", "").strip(),
         queue_name=values.get("SOURCECHECK_QUEUE_NAME", "").strip() or DEFAULT.queue_name,
         queue_jobs=_number(values, "SOURCECHECK_QUEUE_JOBS", "queue_jobs"),
+        run_timeout=_number(values, "SOURCECHECK_RUN_TIMEOUT", "run_timeout"),
         backlog=_number(values, "SOURCECHECK_BACKLOG", "backlog"),
         analysis_time_limit=_number(
             values, "SOURCECHECK_ANALYSIS_TIME_LIMIT", "analysis_time_limit"

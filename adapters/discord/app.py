@@ -6,6 +6,7 @@ link previews out of its replies, offers the `/sourcecheck` command group and th
 sources" message command, and deletes its reply when the source message goes.
 """
 
+import asyncio
 import hashlib
 import inspect
 import json
@@ -84,7 +85,7 @@ class DiscordAdapter:
         else:
             self.client = discord.Client(**options)
         self.tree = app_commands.CommandTree(self.client)
-        self._resumed = False
+        self._sweeper: asyncio.Task[None] | None = None
         self.client.setup_hook = self._setup_hook
         self.client.event(self.on_message)
         self.client.event(self.on_raw_message_delete)
@@ -112,14 +113,17 @@ class DiscordAdapter:
             raise PlatformUnavailable(_refused_token(str(error))) from None
         except discord.ConnectionClosed as error:
             raise PlatformUnavailable(_closed_because(error)) from None
+        finally:
+            if self._sweeper is not None:
+                self._sweeper.cancel()
         raise PlatformUnavailable("the Discord connection closed")
 
     async def on_ready(self) -> None:
-        """Connected (also after a reconnect); the first time, finish a crashed run's work."""
+        """Connected (also after a reconnect); the first time, finish a crashed run's work,
+        then look for a dead replica's every so often."""
         self.bot.health.set(PLATFORM, Status.CONNECTED)
-        if not self._resumed:
-            self._resumed = True
-            await self._resume()
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep())
 
     async def on_resumed(self) -> None:
         """A dropped session resumed."""
@@ -145,12 +149,13 @@ class DiscordAdapter:
 
     # Messages
 
-    async def on_message(self, message: discord.Message) -> None:
-        """A new message: answer it in a thread if the core says so."""
+    async def on_message(self, message: discord.Message, *, held: bool = False) -> None:
+        """A new message (or, `held`, one a dead run claimed and this run took over): answer
+        it in a thread if the core says so."""
         assert self.client.user is not None
         request = incoming(message, self.client.user, moderator=False)
         if request is not None:
-            await self.bot.answer(request, _MessagePoster(self, message))
+            await self.bot.answer(replace(request, held=held), _MessagePoster(self, message))
 
     async def _post(self, message: discord.Message, reply: Reply) -> discord.Message:
         content, embeds, cut = reply_embeds(reply)
@@ -190,9 +195,16 @@ class DiscordAdapter:
                 return earlier
         return await thread.send(content or None, embeds=embeds, view=view, allowed_mentions=NONE)
 
+    async def _sweep(self) -> None:
+        """Forever: take over and answer what dead runs held, then wait."""
+        while True:
+            await self._resume()
+            await asyncio.sleep(self.bot.sweep_interval)
+
     async def _resume(self) -> None:
-        """Answer what a killed run claimed and never answered (messages still there)."""
-        for request in await self.bot.unfinished(PLATFORM):
+        """Answer what a dead run claimed and never answered (messages still there)."""
+        held = await self.bot.unfinished(PLATFORM)
+        for request in held:
             try:
                 channel = self.client.get_channel(int(request.channel))
                 channel = channel or await self.client.fetch_channel(int(request.channel))
@@ -201,8 +213,9 @@ class DiscordAdapter:
             except discord.HTTPException:
                 await self.bot.undelivered(request)
                 continue
-            await self.on_message(message)
-        log.info("discord.resumed")
+            await self.on_message(message, held=True)
+        if held:
+            log.info("discord.resumed", extra={"messages": len(held)})
 
     async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
         """Quiet mode: a member who adds the 👀 the bot left on a message asks for the full

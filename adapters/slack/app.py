@@ -138,18 +138,21 @@ class SlackAdapter:
             await handler.close_async()
 
     async def _resume_and_wait(self) -> None:
-        """Answer what a crashed run left unanswered (16 at a time), then wait."""
-        unanswered = await self._unanswered()
-        self._connected.set()
+        """Answer what a crashed run left unanswered (16 at a time) before any new event,
+        then, every so often, what a dead replica left."""
         gate = asyncio.Semaphore(RESUME_CONCURRENCY)
 
         async def respond(message: Incoming) -> None:
             async with gate:
                 await self._respond(message)
 
-        await asyncio.gather(*map(respond, unanswered))
-        log.info("slack.resumed", extra={"messages": len(unanswered)})
-        await asyncio.Event().wait()
+        while True:
+            unanswered = await self._unanswered()
+            self._connected.set()
+            await asyncio.gather(*map(respond, unanswered))
+            if unanswered:
+                log.info("slack.resumed", extra={"messages": len(unanswered)})
+            await asyncio.sleep(self.bot.sweep_interval)
 
     # Events
 

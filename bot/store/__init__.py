@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.schema import audit, migrate, seen
@@ -19,10 +19,12 @@ from bot.store.base import fit
 from bot.store.cache import ReportCache
 from bot.store.ledger import MAX_ATTEMPTS, Ledger, ReplyRecord
 from bot.store.policy import DAY, AuditEntry, ChannelSettings, Policies, Policy, Usage
+from bot.store.runs import RUN_TIMEOUT
 
 __all__ = [
     "DAY",
     "MAX_ATTEMPTS",
+    "RUN_TIMEOUT",
     "AuditEntry",
     "ChannelSettings",
     "DriverMissing",
@@ -32,6 +34,9 @@ __all__ = [
     "Usage",
     "fit",
 ]
+
+
+MIGRATING = 0x5C_0001  # the advisory lock PostgreSQL migrations take
 
 
 class DriverMissing(RuntimeError):
@@ -50,6 +55,8 @@ class Store(Ledger, ReportCache, Policies):
     def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
         super().__init__(engine, clock)
         with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":  # processes starting at once migrate in turn
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATING})
             self.version = migrate(connection)
 
     @classmethod

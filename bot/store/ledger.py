@@ -1,8 +1,11 @@
 """The delivery ledger: every message answered once, across restarts, retries and replicas.
 
 One row per message key (`seen`): a claim takes the message's keys and holds the message in
-one statement; a delivery finishes them and records the reply in one statement; a run that
-takes over after a crash finds the held messages and answers them.
+one statement; a delivery finishes them and records the reply in one statement. A claim of
+a live run (`runs.py`) is never taken over, so replicas sharing the database answer a message
+once whichever receives it (and its retries); a run that takes over after a crash finds the
+held messages of dead runs and takes each with a compare-and-set, so two replicas never
+take the same one.
 """
 
 import logging
@@ -12,7 +15,8 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import delete, select, update
 
 from bot.schema import message_key, seen
-from bot.store.base import StoreBase, match, upsert
+from bot.store.base import match, upsert
+from bot.store.runs import Runs
 
 MAX_ATTEMPTS = 3
 REPLY_FIELDS = (
@@ -42,15 +46,15 @@ class ReplyRecord:
     sensitivity: str | None = None
 
 
-class Ledger(StoreBase):
+class Ledger(Runs):
     """Claims, held messages and reply records."""
 
     def claim(self, platform: str, keys: Sequence[str], run: str, held: str | None = None) -> bool:
         """Claim a message by all its keys, holding `held` (the message as JSON, without its
         text) on the first key until it is finished, so a run that takes over after a crash
-        can answer it. False when any key is done, or is being handled by this run; a claim
-        left unfinished by an earlier run (a crash) is taken over, keeping its count of
-        attempts. One statement."""
+        can answer it. False when any key is done, or is being handled by this run or by
+        another live one; a claim left unfinished by a dead run (a crash) is taken over,
+        keeping its count of attempts. One statement."""
         now = self.clock()
         rows = [
             {
@@ -70,7 +74,9 @@ class Ledger(StoreBase):
                 rows,
                 ["platform", "key"],
                 ["run", "message"],
-                where=(seen.c.done.is_(False)) & (seen.c.run != run),
+                where=(seen.c.done.is_(False))
+                & (seen.c.run != run)
+                & seen.c.run.not_in(self.live_runs()),
             )
             if taken == len(rows):
                 return True
@@ -103,33 +109,42 @@ class Ledger(StoreBase):
             connection.execute(delete(seen).where(_keyed(platform, keys)))
 
     def unfinished(self, platform: str, run: str, attempts: int = MAX_ATTEMPTS) -> list[str]:
-        """Held messages of earlier runs (oldest first), each counted as tried once more; one
-        that `attempts` runs have tried already is given up (finished, logged by key only),
-        so a message that kills the bot cannot do so on every start."""
+        """Take over the held messages of dead runs (oldest first) for `run`, each counted as
+        tried once more; one that `attempts` runs have tried already is given up (finished,
+        logged by key only), so a message that kills the bot cannot do so on every start.
+        Each is taken with a compare-and-set on its run, so of replicas sweeping at once
+        exactly one takes it. Returns the messages taken, now claimed by `run`."""
         held = (
             (seen.c.platform == platform)
             & seen.c.done.is_(False)
             & seen.c.message.is_not(None)
             & (seen.c.run != run)
+            & seen.c.run.not_in(self.live_runs())
         )
+        columns = (seen.c.key, seen.c.run, seen.c.message, seen.c.attempts)
         with self.engine.begin() as connection:
-            rows = connection.execute(
-                select(seen.c.key, seen.c.message, seen.c.attempts).where(held).order_by(seen.c.at)
-            ).all()
-            given_up = [row.key for row in rows if row.attempts >= attempts]
-            if given_up:
-                connection.execute(
-                    update(seen).where(_keyed(platform, given_up)).values(done=True, message=None)
-                )
-                log.warning(
-                    "message.given_up", extra={"platform": platform, "count": len(given_up)}
-                )
-            tried = [row.key for row in rows if row.attempts < attempts]
-            if tried:
-                connection.execute(
-                    update(seen).where(_keyed(platform, tried)).values(attempts=seen.c.attempts + 1)
-                )
-        return [row.message for row in rows if row.attempts < attempts]
+            rows = connection.execute(select(*columns).where(held).order_by(seen.c.at)).all()
+        taken, given_up = [], 0
+        for row in rows:
+            spent = row.attempts >= attempts
+            values = {"done": True, "message": None} if spent else {"run": run}
+            with self.engine.begin() as connection:
+                changed = connection.execute(
+                    update(seen)
+                    .where(
+                        _keyed(platform, [row.key]),
+                        seen.c.run == row.run,
+                        seen.c.done.is_(False),
+                    )
+                    .values(values | {"attempts": seen.c.attempts + 1})
+                ).rowcount
+            if changed and spent:
+                given_up += 1
+            elif changed:
+                taken.append(row.message)
+        if given_up:
+            log.warning("message.given_up", extra={"platform": platform, "count": given_up})
+        return taken
 
     def reply_to(
         self, platform: str, workspace: str, channel: str, message_id: str

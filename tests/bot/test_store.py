@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.schema import MIGRATIONS, schema_version
-from bot.store import DAY, DriverMissing, Policy, ReplyRecord, Store
+from bot.store import DAY, RUN_TIMEOUT, DriverMissing, Policy, ReplyRecord, Store
 
 POSTGRES = os.environ.get(
     "SOURCECHECK_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -107,9 +107,8 @@ def test_item_1_a_poison_message_is_given_up_after_three_runs(any_store: Store) 
     """Issue 12, item 1: a held message that every run fails on is not retried forever."""
     key = "msg:W1:C1:M1"
     assert any_store.claim("p", [key, "event:E1"], "run-0", '{"held": 1}')
-    for run in ("run-1", "run-2", "run-3"):
+    for run in ("run-1", "run-2", "run-3"):  # each takes it over, and dies
         assert any_store.unfinished("p", run) == ['{"held": 1}']
-        assert any_store.claim("p", [key], run, '{"held": 1}')
     assert any_store.unfinished("p", "run-4") == []
     assert not any_store.claim("p", [key], "run-5")
 
@@ -134,7 +133,7 @@ def test_a_version_2_database_is_migrated_keeping_its_held_messages(tmp_path: Pa
         "VALUES ('p', 'msg:1', 'old-run', '{}', 1.0)"
     )
     store = Store.open(database_at(tmp_path, 2, held))
-    assert store.version == len(MIGRATIONS) == 5
+    assert store.version == len(MIGRATIONS) == 6
     assert store.unfinished("p", "new-run") == ["{}"]
 
 
@@ -144,7 +143,7 @@ def test_a_version_3_database_keeps_its_replies_which_know_no_report(tmp_path: P
         "thread, author, at) VALUES ('p', 'W', 'C', 'M', 'R', NULL, 'U', 1.0)"
     )
     store = Store.open(database_at(tmp_path, 3, reply))
-    assert store.version == 5
+    assert store.version == 6
     record = store.reply_by_id("p", "W", "C", "R")
     assert record == ReplyRecord("C", "M", "R", None, "U", None, None)
     assert store.reply_to("p", "W", "C", "M") == record
@@ -184,3 +183,36 @@ def test_a_database_driver_that_is_not_installed_is_named() -> None:
         Store.open("mysql+pymysql://user@127.0.0.1/sourcecheck")
     assert "pymysql driver, which is not installed" in str(missing.value)
     assert "postgres" in str(DriverMissing("postgresql", "psycopg"))
+
+
+def test_a_live_runs_claims_are_never_taken_over_a_dead_runs_are_once(any_store: Store) -> None:
+    """Issue 15: replicas share the database. A claim of a run that beats is left alone (a
+    retry at another replica is not answered twice); a dead run's held message is taken by
+    exactly one of the replicas that sweep for it."""
+    store, clock = any_store, Clock()
+    store.clock = clock
+    store.beat("run-a")
+    store.beat("run-b")
+    assert store.claim("p", ["msg:1", "event:1"], "run-a", '{"held": 1}')
+    assert not store.claim("p", ["msg:1", "event:2"], "run-b")  # run-a is answering it
+    assert store.unfinished("p", "run-b") == []
+    clock.now += RUN_TIMEOUT + 1  # run-a stops beating; run-b and run-c beat on
+    store.beat("run-b")
+    store.beat("run-c")
+    assert store.unfinished("p", "run-b") == ['{"held": 1}']
+    assert store.unfinished("p", "run-c") == []  # taken once
+    assert not store.claim("p", ["msg:1"], "run-c")  # run-b, alive, holds it now
+    store.end("run-b")  # a clean stop: what it holds is free at once
+    assert store.unfinished("p", "run-c") == ['{"held": 1}']
+
+
+def test_a_restart_on_the_same_host_takes_over_its_dead_predecessor_at_once(
+    any_store: Store,
+) -> None:
+    store = any_store
+    store.beat("old")
+    assert store.claim("p", ["msg:1"], "old", '{"held": 1}')
+    store.beat("new")
+    assert store.unfinished("p", "new") == []  # "old" beat a moment ago
+    store.reap("new", alive=lambda pid: False)  # its process is gone
+    assert store.unfinished("p", "new") == ['{"held": 1}']
