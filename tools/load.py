@@ -7,16 +7,25 @@ article linked by several messages in a row (a link going round); an event not a
 3 s (or refused) is sent again with `X-Slack-Retry-Num`, as Slack does. With `--kill`, the
 bot is killed with SIGKILL halfway through the burst and started again on the same database.
 
+Scaled out (`--replicas N`, `--queue`): N bot processes in Slack HTTP mode share one
+PostgreSQL database (a fresh schema on the local server unless `--db-url` says otherwise),
+and with `--queue` their analyses run on `--workers M` `sourcecheck worker` processes over
+the local Redis. Each message goes first to one replica and, when not acked, to the next;
+with `--retry-to-other` its retry goes to another replica even when the first acked it, as a
+load balancer may send Slack's retries. With `--kill`, one replica and one worker are killed
+with SIGKILL halfway and not restarted: the others must answer everything.
+
 A hostile share of the messages (`--hostile`, 10% by default) carries, in turn: a poison
 link (an invalid international name, redirects to `javascript:` or to port 99999, a 404, a
 PDF, garbage bytes, a gzip bomb), chat and page markup (`<!channel>`, `<@U…>`, disguised
 links, in the message and in the article), or a run-on page of 150,000 characters.
 
 Reports: acks (first attempt within 3 s, every message acked in the end), replies per
-message (exactly one), duplicates, lost, markup that reached a reply live, whether the bot
-restarted on its own, p50/p95 from first send to reply, peak RSS of the bot's processes
-(sampled), and the bot's own event-loop lag p99 from `/metrics`. Exits 1 when a message got
-no reply or more than one, markup leaked, or the bot restarted.
+message (exactly one), duplicates, lost, markup that reached a reply live, whether a process
+stopped on its own, throughput, p50/p95 from first send to reply, peak RSS of each process
+with its children (sampled), and the last bot's own event-loop lag p99 from `/metrics`.
+Exits 1 when a message got no reply or more than one, markup leaked, or a process stopped
+on its own.
 """
 
 import argparse
@@ -30,11 +39,13 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
 from aiohttp import ClientError, ClientSession, web
+from sqlalchemy import create_engine, text
 
 from tests.fakes.article_server import ArticleServer, gzip_bomb
 from tests.fakes.bot_process import bot_process, free_port
@@ -42,6 +53,8 @@ from tests.fakes.slack import EventSender, FakeSlack, message_event
 from tools.bench import load_articles
 
 SECRET = "load-signing-secret"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REDIS = "redis://127.0.0.1:6379/9"
 ACK_WITHIN = 3.0
 RETRY_AFTER = 1.0
 RETRIES = 30
@@ -104,28 +117,38 @@ def process_tree_rss(pid: int) -> int:
     return total
 
 
-async def send(sender: EventSender, message: Message) -> None:
-    """Deliver one event as Slack does: again and again until it is acked within 3 s."""
+async def send(senders: list[EventSender], message: Message, retry_to_other: bool) -> None:
+    """Deliver one event as Slack does: again and again until it is acked within 3 s, each
+    attempt at the next replica; with `retry_to_other`, once more to another replica after
+    the ack, as a retry routed elsewhere."""
     message.first_sent = time.monotonic()
     text = f"have a look <{message.link}>"
     if message.kind == "markup":
         text = f"{MARKUP} {text}"
     event = message_event(text, message.ts, channel=message.channel, user=message.user)
+    first = message.index % len(senders)
     for attempt in range(RETRIES + 1):
         message.attempts += 1
         started = time.monotonic()
-        try:
-            status = await sender.send(
-                event, event_id=f"Ev{message.index}", retry=attempt, timeout=ACK_WITHIN
-            )
-        except (ClientError, TimeoutError, OSError):
-            status = 0
+        sender = senders[(first + attempt) % len(senders)]
+        status = await _post(sender, event, f"Ev{message.index}", attempt)
         if status == 200:
             message.acked_at = time.monotonic()
             message.ack_seconds.append(message.acked_at - started)
-            return
+            break
         message.refused += 1
         await asyncio.sleep(RETRY_AFTER)
+    if retry_to_other and message.acked_at is not None and len(senders) > 1:
+        other = senders[(first + message.attempts) % len(senders)]
+        await _post(other, event, f"Ev{message.index}", message.attempts)
+
+
+async def _post(sender: EventSender, event: dict, event_id: str, retry: int) -> int:
+    """One attempt; its HTTP status, 0 when it failed or took longer than 3 s."""
+    try:
+        return await sender.send(event, event_id=event_id, retry=retry, timeout=ACK_WITHIN)
+    except (ClientError, TimeoutError, OSError):
+        return 0
 
 
 async def wait_healthy(port: int, timeout: float = 120) -> None:
@@ -156,33 +179,47 @@ async def loop_lag(port: int) -> dict[str, float]:
     return values
 
 
-class BotUnderLoad:
-    """`sourcecheck run` on one database: started, killed, started again; its peak RSS
-    (the process and its workers) sampled while it runs."""
+class UnderLoad:
+    """One process (`sourcecheck run` or `sourcecheck worker`) on the shared database:
+    started, killed, started again; its peak RSS (with its children) sampled while it runs."""
 
     def __init__(
-        self, folder: Path, settings: dict[str, str], stack: contextlib.AsyncExitStack
+        self,
+        folder: Path,
+        settings: dict[str, str],
+        stack: contextlib.AsyncExitStack,
+        command: str = "run",
     ) -> None:
         self.folder = folder
         self.settings = settings
         self.stack = stack
+        self.command = command
         self.process: asyncio.subprocess.Process | None = None
         self.runs = 0
+        self.killed = False
         self.peak_rss = 0
         self._sampler = asyncio.create_task(self._sample())
 
     async def start(self) -> None:
         """Start a new run (its log in its own folder)."""
         self.runs += 1
-        run_folder = self.folder / f"run{self.runs}"
-        run_folder.mkdir()
-        self.process = await self.stack.enter_async_context(bot_process(run_folder, self.settings))
+        run_folder = self.folder / f"{self.command}{self.runs}"
+        run_folder.mkdir(parents=True)
+        process = bot_process(run_folder, self.settings, self.command)
+        self.process = await self.stack.enter_async_context(process)
+        self.killed = False
 
     async def kill(self) -> None:
         """SIGKILL, as an out-of-memory killer or a power cut would."""
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGKILL)
         await self.process.wait()
+        self.killed = True
+
+    @property
+    def stopped_on_its_own(self) -> bool:
+        """Whether the process ended without being killed."""
+        return self.process is not None and self.process.returncode is not None and not self.killed
 
     def stop(self) -> None:
         """Stop sampling."""
@@ -190,9 +227,35 @@ class BotUnderLoad:
 
     async def _sample(self) -> None:
         while True:
-            if self.process is not None:
-                self.peak_rss = max(self.peak_rss, process_tree_rss(self.process.pid))
+            if self.process is not None and self.process.returncode is None:
+                with contextlib.suppress(OSError):
+                    self.peak_rss = max(self.peak_rss, process_tree_rss(self.process.pid))
             await asyncio.sleep(0.2)
+
+
+@dataclass
+class Cluster:
+    """The bot replicas (each with its port) and the queue workers of one load run."""
+
+    replicas: list[tuple[UnderLoad, int]]
+    workers: list[UnderLoad]
+
+    @property
+    def processes(self) -> list[tuple[str, UnderLoad]]:
+        """Every process, named."""
+        named = [(f"bot {i + 1}", bot) for i, (bot, _) in enumerate(self.replicas)]
+        return named + [(f"worker {i + 1}", w) for i, w in enumerate(self.workers)]
+
+    async def kill(self) -> None:
+        """One replica alone: kill -9 and start it again on the same database. Scaled out:
+        kill -9 the first replica and the first worker, for good."""
+        first, _ = self.replicas[0]
+        await first.kill()
+        if len(self.replicas) == 1:
+            await first.start()
+            return
+        if self.workers:
+            await self.workers[0].kill()
 
 
 def plan(args: argparse.Namespace, server: ArticleServer, articles: int) -> list[Message]:
@@ -250,27 +313,26 @@ def _redirect(location: str):
 
 
 async def burst(
-    sender: EventSender,
+    senders: list[EventSender],
     messages: list[Message],
-    seconds: float,
-    bot: BotUnderLoad,
+    args: argparse.Namespace,
+    cluster: Cluster,
     slack: FakeSlack,
-    kill_after: int | None,
 ) -> tuple[float, int] | None:
-    """Send every message on schedule (each until acked); kill -9 and restart the bot after
-    message `kill_after`. When it was killed, and how many acked messages were unanswered."""
+    """Send every message on schedule (each until acked); with `--kill`, kill after half of
+    them. When the kill came, and how many acked messages were unanswered then."""
     started = time.monotonic()
-    gap = seconds / len(messages)
+    gap = args.seconds / len(messages)
+    kill_after = args.messages // 2 if args.kill else None
     sends, kill = [], None
     for message in messages:
         await asyncio.sleep(max(0.0, started + message.index * gap - time.monotonic()))
-        sends.append(asyncio.create_task(send(sender, message)))
+        sends.append(asyncio.create_task(send(senders, message, args.retry_to_other)))
         if message.index == kill_after:
-            await bot.kill()
+            await cluster.kill()
             answered = _replies(slack)
             unanswered = sum(m.acked_at is not None and m.ts not in answered for m in messages)
             kill = (time.monotonic() - started, unanswered)
-            await bot.start()
     await asyncio.gather(*sends)
     return kill
 
@@ -288,25 +350,65 @@ async def run(args: argparse.Namespace) -> int:
             page = article_page(text)
             server.add_page(f"/article/{number}", page, "text/html", delay=args.page_delay)
         serve_hostile_pages(server, texts, args.seed)
-        port = free_port()
-        settings = slack.http_mode(port, SECRET) | {
-            "SOURCECHECK_DB_URL": f"sqlite:///{folder / 'bot.db'}",
+        common = {
+            "SOURCECHECK_DB_URL": _database(args, folder, stack),
             "SOURCECHECK_WORKERS": str(args.workers),
             "SOURCECHECK_LOG_LEVEL": "WARNING",
+            "SOURCECHECK_RUN_TIMEOUT": str(args.run_timeout),
+            "SOURCECHECK_ANALYSIS_TIME_LIMIT": str(args.time_limit),
         }
-        bot = BotUnderLoad(folder, settings, stack)
-        await bot.start()
-        await wait_healthy(port)
+        workers: list[UnderLoad] = []
+        if args.queue:
+            common |= {
+                "SOURCECHECK_QUEUE_URL": args.queue_url,
+                "SOURCECHECK_QUEUE_NAME": f"sourcecheck-load-{uuid.uuid4().hex[:8]}",
+            }
+            settings = common | {"SOURCECHECK_WORKERS": "1"}
+            for number in range(args.workers):
+                worker = UnderLoad(folder / f"w{number}", settings, stack, "worker")
+                workers.append(worker)
+        replicas = []
+        for number in range(args.replicas):
+            port = free_port()
+            settings = slack.http_mode(port, SECRET) | common
+            replicas.append((UnderLoad(folder / f"r{number}", settings, stack), port))
+        cluster = Cluster(replicas, workers)
+        for _, process in cluster.processes:
+            await process.start()
+        for _, port in replicas:
+            await wait_healthy(port)
         messages = plan(args, server, len(texts))
-        sender = EventSender(f"http://127.0.0.1:{port}/slack/events", SECRET)
-        kill_after = args.messages // 2 if args.kill else None
-        kill = await burst(sender, messages, args.seconds, bot, slack, kill_after)
+        senders = [
+            EventSender(f"http://127.0.0.1:{port}/slack/events", SECRET) for _, port in replicas
+        ]
+        kill = await burst(senders, messages, args, cluster, slack)
         replies = await _wait_for_replies(slack, messages, args.drain)
-        lag = await loop_lag(port)
-        bot.stop()
-        assert bot.process is not None
-        restarted = bot.process.returncode is not None or bot.runs != (2 if args.kill else 1)
-        return report(args, messages, replies, bot.peak_rss, lag, kill, slack, restarted)
+        lag = await loop_lag(replicas[-1][1])
+        for _, process in cluster.processes:
+            process.stop()
+        stopped = [name for name, process in cluster.processes if process.stopped_on_its_own]
+        return report(args, messages, replies, cluster, lag, kill, slack, stopped)
+
+
+def _database(args: argparse.Namespace, folder: Path, stack: contextlib.AsyncExitStack) -> str:
+    """The run's database: `--db-url`; one replica alone, a SQLite file; scaled out, a fresh
+    schema on the local PostgreSQL, dropped at the end."""
+    if args.db_url:
+        return args.db_url
+    if args.replicas == 1:
+        return f"sqlite:///{folder / 'bot.db'}"
+    schema = f"sc_load_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+    stack.callback(drop)
+    return f"{POSTGRES}?options=-csearch_path%3D{schema}"
 
 
 async def _wait_for_replies(
@@ -359,14 +461,14 @@ def report(
     args: argparse.Namespace,
     messages: list[Message],
     replies: dict[str, list[float]],
-    peak_rss: int,
+    cluster: Cluster,
     lag: dict[str, float],
     kill: tuple[float, int] | None,
     slack: FakeSlack,
-    restarted: bool,
+    stopped: list[str],
 ) -> int:
     """Print the figures; 0 when every message got exactly one reply, no markup leaked and
-    the bot never restarted on its own."""
+    no process stopped on its own."""
     first_try = sum(1 for m in messages if m.attempts == 1 and m.ack_seconds[0] <= ACK_WITHIN)
     acked = sum(1 for m in messages if m.acked_at is not None)
     acks_in_time = sum(1 for m in messages if m.ack_seconds and m.ack_seconds[-1] <= ACK_WITHIN)
@@ -377,9 +479,14 @@ def report(
     faults = sum(
         1 for c in slack.calls if c.response.get("error") in ("ratelimited", "internal_error")
     )
+    shape = (
+        f"{args.replicas} bot(s), {args.workers} queue worker(s)"
+        if args.queue
+        else f"{args.replicas} bot(s), {args.workers} worker process(es) each"
+    )
     print(
         f"messages {len(messages)} over {args.seconds:g} s, {args.articles} articles, "
-        f"{args.channels} channels, fault rate {args.fault_rate:.0%}, workers {args.workers}"
+        f"{args.channels} channels, fault rate {args.fault_rate:.0%}, {shape}"
         + (f", kill -9 at {kill[0]:.1f} s with {kill[1]} acked messages unanswered" if kill else "")
     )
     print(f"Web API calls {len(slack.calls)}, answered with 429/500: {faults}")
@@ -404,29 +511,30 @@ def report(
     leaks = _live_markup(slack)
     print(
         f"hostile messages: {len(hostile)} ({by_kind}), answered once: {answered}; "
-        f"replies with live markup: {leaks}; the bot restarted on its own: "
-        f"{'yes' if restarted else 'no'}"
+        f"replies with live markup: {leaks}; stopped on their own: {', '.join(stopped) or 'none'}"
     )
     if latencies:
         p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+        span = max(r[0] for r in replies.values()) - min(m.first_sent for m in messages)
         print(
             f"event to reply: p50 {statistics.median(latencies):.2f} s, p95 {p95:.2f} s, "
-            f"max {latencies[-1]:.2f} s"
+            f"max {latencies[-1]:.2f} s; throughput {len(latencies) / span:.1f} replies/s"
         )
-    print(f"peak RSS (bot and its workers, sampled): {peak_rss / 2**20:.0f} MB")
+    rss = ", ".join(f"{name} {p.peak_rss / 2**20:.0f} MB" for name, p in cluster.processes)
+    print(f"peak RSS per process, with its children (sampled): {rss}")
     print(
         "loop lag (last minute): p99 "
         f"{lag.get('sourcecheck_loop_lag_p99_seconds', float('nan')) * 1000:.1f} ms, max "
         f"{lag.get('sourcecheck_loop_lag_max_seconds', float('nan')) * 1000:.1f} ms"
     )
     ok = one == len(messages) and duplicates == 0 and lost == 0 and acked == len(messages)
-    ok = ok and leaks == 0 and not restarted
+    ok = ok and leaks == 0 and not stopped
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
 
 
-def main() -> None:
-    """Parse arguments and run."""
+def build_parser() -> argparse.ArgumentParser:
+    """The options of `make load`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--messages", type=int, default=500)
@@ -440,8 +548,22 @@ def main() -> None:
     parser.add_argument("--page-delay", type=float, default=0.5, help="seconds a page takes")
     parser.add_argument("--drain", type=float, default=240.0, help="seconds to wait for replies")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--kill", action="store_true", help="kill -9 the bot halfway")
-    sys.exit(asyncio.run(run(parser.parse_args())))
+    parser.add_argument("--kill", action="store_true", help="kill -9 a bot (and a worker) halfway")
+    parser.add_argument("--replicas", type=int, default=1, help="bot processes, one database")
+    parser.add_argument(
+        "--queue", action="store_true", help="analyses on the queue: --workers M queue workers"
+    )
+    parser.add_argument("--retry-to-other", action="store_true", help="every retry elsewhere")
+    parser.add_argument("--db-url", default="", help="default: SQLite, or PostgreSQL scaled out")
+    parser.add_argument("--queue-url", default=REDIS)
+    parser.add_argument("--run-timeout", type=float, default=10.0, help="SOURCECHECK_RUN_TIMEOUT")
+    parser.add_argument("--time-limit", type=float, default=30.0)
+    return parser
+
+
+def main() -> None:
+    """Parse arguments and run."""
+    sys.exit(asyncio.run(run(build_parser().parse_args())))
 
 
 if __name__ == "__main__":

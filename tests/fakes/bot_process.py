@@ -46,13 +46,14 @@ def _environment(folder: Path, settings: dict[str, str]) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    folder: Path, settings: dict[str, str]
+    folder: Path, settings: dict[str, str], command: str = "run"
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Start `sourcecheck run` in `folder` with `settings` over a clean chat environment."""
+    """Start `sourcecheck run` (or another `command`, such as `worker`) in `folder` with
+    `settings` over a clean chat environment."""
     with (folder / "bot.log").open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             str(SOURCECHECK),
-            "run",
+            command,
             env=_environment(folder, settings),
             cwd=folder,
             stdout=log,
