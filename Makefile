@@ -11,7 +11,7 @@ NO_PYTHON := sourcecheck needs Python 3.12 and found none (looked for python3.12
 install it (https://www.python.org/downloads/, 'pyenv install 3.12' or 'uv python install 3.12') \
 and run make again, or say which one to use: make run PYTHON=/path/to/python3.12
 
-.PHONY: run test lint eval bench load train setup clean
+.PHONY: run test lint eval bench load load-scaled train setup clean
 
 run: $(RUNTIME)
 	$(BIN)/sourcecheck run
@@ -30,6 +30,12 @@ eval: $(DEV)
 load: $(DEV)
 	$(BIN)/python -m tools.load --shared $(SHARED)
 	$(BIN)/python -m tools.load --shared $(SHARED) --kill
+
+# Scaled out: bot replicas on the local PostgreSQL, analyses on queue workers over Redis.
+load-scaled: $(DEV)
+	$(BIN)/python -m tools.load --shared $(SHARED) --queue --workers 1
+	$(BIN)/python -m tools.load --shared $(SHARED) --replicas 2 --queue --workers 2
+	$(BIN)/python -m tools.load --shared $(SHARED) --replicas 2 --queue --workers 2 --kill
 
 train: $(DEV)
 	$(BIN)/python tools/train.py --shared $(SHARED)

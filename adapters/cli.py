@@ -253,14 +253,16 @@ async def _watch(
     all, with an error, rather than idle with a dead connection."""
     tasks = {asyncio.create_task(coro, name=name): name for name, coro in services.items()}
     stopping = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
-    if stopping in done:
-        log.info("shutdown.started", extra={"grace_seconds": SHUTDOWN_GRACE})
-        left = await bot.drain(SHUTDOWN_GRACE)
-        await _cancel(tasks)
-        log.info("shutdown.done", extra={"unanswered": left})
-        return EXIT_OK
-    await _cancel([stopping, *tasks])
+    try:
+        done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if stopping in done:
+            log.info("shutdown.started", extra={"grace_seconds": SHUTDOWN_GRACE})
+            left = await bot.drain(SHUTDOWN_GRACE)
+            await _cancel(tasks)
+            log.info("shutdown.done", extra={"unanswered": left})
+            return EXIT_OK
+    finally:  # also when this task is cancelled: the services never outlive it
+        await _cancel([stopping, *tasks])
     status = EXIT_OK
     for task in done:
         error = task.exception()

@@ -50,6 +50,7 @@ class Settings:
     discord_api_url: str = ""
     discord_gateway_url: str = ""
     discord_shards: str = "1"
+    discord_shard_ids: tuple[int, ...] = ()  # this process's shards (all when empty)
 
     def check_for_run(self) -> None:
         """Refuse settings the bot cannot run safely with. Raises SettingsError saying why."""
@@ -127,6 +128,10 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         discord_api_url=values.get("DISCORD_API_URL", "").strip().rstrip("/"),
         discord_gateway_url=values.get("DISCORD_GATEWAY_URL", "").strip(),
         discord_shards=_shards(values.get("SOURCECHECK_DISCORD_SHARDS", "")),
+        discord_shard_ids=_shard_ids(
+            values.get("SOURCECHECK_DISCORD_SHARD_IDS", ""),
+            values.get("SOURCECHECK_DISCORD_SHARDS", ""),
+        ),
     )
 
 
@@ -137,6 +142,27 @@ def _default_host(values: dict[str, str]) -> str:
         values.get("SLACK_BOT_TOKEN", "").strip() and not values.get("SLACK_APP_TOKEN", "").strip()
     )
     return "0.0.0.0" if http_mode else DEFAULT.host
+
+
+def _shard_ids(raw: str, total: str) -> tuple[int, ...]:
+    """The shards this process runs, of the total: `0,1` of SOURCECHECK_DISCORD_SHARDS=4
+    (the others run in other processes)."""
+    words = [word for word in raw.replace(",", " ").split() if word]
+    if not words:
+        return ()
+    count = _shards(total)
+    if count == "auto" or not all(word.isdigit() for word in words):
+        raise SettingsError(
+            "SOURCECHECK_DISCORD_SHARD_IDS must be shard numbers (0, 1, ...) with "
+            f"SOURCECHECK_DISCORD_SHARDS a number, not {raw!r} of {total!r}"
+        )
+    ids = tuple(sorted({int(word) for word in words}))
+    if ids[-1] >= int(count):
+        raise SettingsError(
+            f"SOURCECHECK_DISCORD_SHARD_IDS {raw!r}: shard numbers run from 0 to {int(count) - 1} "
+            f"(SOURCECHECK_DISCORD_SHARDS={count})"
+        )
+    return ids
 
 
 def _shards(raw: str) -> str:

@@ -80,7 +80,9 @@ class DiscordAdapter:
             self.client: discord.Client = discord.AutoShardedClient(**options)
         elif int(settings.discord_shards) > 1:
             self.client = discord.AutoShardedClient(
-                shard_count=int(settings.discord_shards), **options
+                shard_count=int(settings.discord_shards),
+                shard_ids=list(settings.discord_shard_ids) or None,
+                **options,
             )
         else:
             self.client = discord.Client(**options)

@@ -194,6 +194,28 @@ async def test_two_shards_both_identify(tmp_path: Path) -> None:
             )
 
 
+async def test_the_shards_split_across_processes_sharing_one_database(tmp_path: Path) -> None:
+    """Issue 15: SOURCECHECK_DISCORD_SHARD_IDS says which of the shards each process runs."""
+    async with FakeDiscord(shards=2) as discord:
+        common = {
+            "DISCORD_TOKEN": "discord-test-token",
+            "DISCORD_API_URL": discord.base + "/api/v10",
+            "DISCORD_GATEWAY_URL": discord.gateway_url,
+            "SOURCECHECK_DISCORD_SHARDS": "2",
+            "SOURCECHECK_DB_URL": f"sqlite:///{tmp_path / 'shared.db'}",
+        }
+        (tmp_path / "a").mkdir()
+        (tmp_path / "b").mkdir()
+        first = start_bot(tmp_path / "a", common | {"SOURCECHECK_DISCORD_SHARD_IDS": "1"})
+        second = start_bot(tmp_path / "b", common | {"SOURCECHECK_DISCORD_SHARD_IDS": "0"})
+        async with first, second:
+            for _ in range(600):
+                if len(discord.identified) >= 2:
+                    break
+                await asyncio.sleep(0.1)
+        assert sorted(i["shard"] for i in discord.identified) == [[0, 2], [1, 2]]
+
+
 async def test_a_dead_connection_stops_the_bot_with_an_error(tmp_path: Path) -> None:
     async with FakeDiscord() as discord:
         settings = {

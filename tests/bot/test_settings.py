@@ -4,9 +4,10 @@ import os
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from platformdirs import user_data_path
 
-from bot.settings import DEFAULT, Settings, load_settings
+from bot.settings import DEFAULT, Settings, SettingsError, load_settings
 
 
 def test_the_default_database_is_in_the_users_data_folder_wherever_the_bot_starts(
@@ -44,3 +45,17 @@ def test_the_http_port_listens_everywhere_only_in_slack_http_mode() -> None:
             assert load_settings(env_file=None).host == host
     with mock.patch.dict(os.environ, {"SOURCECHECK_HOST": "10.1.2.3"}):
         assert load_settings(env_file=None).host == "10.1.2.3"
+
+
+def test_discord_shard_ids_name_shards_of_the_total(monkeypatch) -> None:
+    """Issue 15: each process runs some of the shards."""
+    monkeypatch.setenv("SOURCECHECK_DISCORD_SHARDS", "4")
+    monkeypatch.setenv("SOURCECHECK_DISCORD_SHARD_IDS", "2, 0")
+    assert load_settings(env_file=None).discord_shard_ids == (0, 2)
+    monkeypatch.setenv("SOURCECHECK_DISCORD_SHARD_IDS", "4")
+    with pytest.raises(SettingsError, match="run from 0 to 3"):
+        load_settings(env_file=None)
+    monkeypatch.setenv("SOURCECHECK_DISCORD_SHARDS", "auto")
+    monkeypatch.setenv("SOURCECHECK_DISCORD_SHARD_IDS", "0")
+    with pytest.raises(SettingsError, match="SOURCECHECK_DISCORD_SHARDS a number"):
+        load_settings(env_file=None)
