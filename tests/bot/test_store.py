@@ -1,6 +1,8 @@
 """The store: migrations, persistence, claims, cache lifetime and retention."""
 
+import multiprocessing
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -216,3 +218,31 @@ def test_a_restart_on_the_same_host_takes_over_its_dead_predecessor_at_once(
     assert store.unfinished("p", "new") == []  # "old" beat a moment ago
     store.reap("new", alive=lambda pid: False)  # its process is gone
     assert store.unfinished("p", "new") == ['{"held": 1}']
+
+
+def _race(url: str, run: str, start_at: float) -> tuple[bool, list[str]]:
+    """In a process of its own: at `start_at`, claim one message, cache one link and sweep
+    for a dead run's held message, as a replica would."""
+    store = Store.open(url)
+    store.beat(run)
+    time.sleep(max(0.0, start_at - time.time()))
+    claimed = store.claim("p", ["msg:race", "event:race"], run, '{"race": 1}')
+    store.cache_report("https://a.example/race", f'{{"by": "{run}"}}')
+    taken = store.unfinished("p", run)
+    store.engine.dispose()
+    return claimed, taken
+
+
+@pytest.mark.parametrize("processes", [8])
+def test_replicas_racing_in_real_processes_answer_once(any_store: Store, processes) -> None:
+    """Issue 15: processes racing on the same message, the same link and the same dead
+    run's held message: one claim wins, the cache keeps one report, one sweep takes it."""
+    url = any_store.engine.url.render_as_string(hide_password=False)
+    any_store.claim("p", ["msg:dead"], "dead-run", '{"dead": 1}')  # a run that never beats
+    start_at = time.time() + 3.0
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        results = pool.starmap(_race, [(url, f"run-{n}", start_at) for n in range(processes)])
+    assert sum(claimed for claimed, _ in results) == 1
+    assert sorted(t for _, taken in results for t in taken) == ['{"dead": 1}']
+    assert any_store.cached_report("https://a.example/race", 60) is not None
