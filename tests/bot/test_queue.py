@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio
 
 from analysis import Sensitivity, load_text
-from bot import AnalysisPool, Bot, QueueRunner, ReplyKind, Settings, Store
+from bot import AnalysisPool, Bot, QueueMissing, QueueRunner, ReplyKind, Settings, Store
 from bot.queue import queue_worker, serve_queue
 from tests.conftest import SEED, SEEDS
 from tests.fakes.article_server import ArticleServer
@@ -99,3 +99,9 @@ async def _until_a_job_runs(url: str) -> None:
         raise AssertionError("no worker took the job")
     finally:
         await client.aclose()
+
+
+def test_a_queue_url_without_the_queue_packages_says_how_to_install_them(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "arq", None)  # as if the `queue` extra were missing
+    with pytest.raises(QueueMissing, match=r"pip install -e '\.\[queue\]'"):
+        QueueRunner("redis://127.0.0.1:6379/9", "q", lanes=1, time_limit=LIMIT)
