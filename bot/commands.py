@@ -5,6 +5,7 @@ message for the user; `Commands.run()` applies the settings subcommands to the s
 `check` and `dismiss` need the bot itself and are run by `bot.core.Bot`.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from bot.links import domain_of, normalise_url
 from bot.messages import Incoming, Reply, ReplyKind
 from bot.schema import KEY
 from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 HELP = help_text()
 PREFIX = "/sourcecheck"
@@ -88,7 +91,7 @@ class Commands:
                 "Only a workspace admin (Manage Server on Discord) can change domain rules "
                 "or read the audit log."
             )
-        handler = getattr(self, f"_{command.name}")
+        handler = getattr(self, "_" + command.name.replace("-", "_"))
         try:
             return _reply(handler(message, command.args))
         except CommandError as error:
@@ -210,6 +213,15 @@ class Commands:
     def _optin(self, message: Incoming, args: tuple[str, ...]) -> str:
         self.store.set_opted_out(message.platform, message.workspace, message.author, False)
         return "Done: I'll check links in your messages again."
+
+    def _forget_me(self, message: Incoming, args: tuple[str, ...]) -> str:
+        changed = self.store.forget_member(message.platform, message.workspace, message.author)
+        log.info("member.forgotten", extra={"platform": message.platform, "records": changed})
+        return (
+            f"Done: I removed {counted(changed, 'record')} about you (your opt-out, audit "
+            "entries naming you, your id on reply records). Your messages are checked as "
+            "anyone's; `/sourcecheck optout` stops that."
+        )
 
     def _set(self, message: Incoming, action: str, detail: str, **changes) -> None:
         self.store.update_channel(

@@ -33,6 +33,7 @@ from bot.limits import RateLimits, Verdict
 from bot.links import domain_matches, domain_of, find_links, word_count
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
 from bot.pool import AnalysisPool
+from bot.privacy import privacy_text
 from bot.recent import RecentReports
 from bot.schema import KEY, message_key
 from bot.settings import Settings
@@ -320,6 +321,10 @@ class Bot:
                 text="Use the Dismiss button on my reply to remove it.",
                 ephemeral=True,
             )
+        if command.name == "privacy":
+            settings = self.settings
+            text = privacy_text(settings.retention_days, settings.cache_ttl, settings.db_url)
+            return Reply(kind=ReplyKind.COMMAND, text=text, ephemeral=True)
         return await self._in_store(self.commands.run, message, command)
 
     async def _check(self, message: Incoming, command: Command) -> Reply:

@@ -190,6 +190,24 @@ GRAMMAR: tuple[Spec, ...] = (
         (Form("optin", Who.ANYONE, "the bot checks your messages again"),),
     ),
     Spec(
+        "privacy",
+        "What sourcecheck keeps, where, and for how long",
+        Who.ANYONE,
+        (Form("privacy", Who.ANYONE, "what the bot keeps, where and for how long"),),
+    ),
+    Spec(
+        "forget-me",
+        "Forget what sourcecheck keeps about me",
+        Who.ANYONE,
+        (
+            Form(
+                "forget-me",
+                Who.ANYONE,
+                "remove your opt-out, the audit entries naming you and your id on reply records",
+            ),
+        ),
+    ),
+    Spec(
         "dismiss",
         "Remove the bot's reply",
         Who.POSTER,

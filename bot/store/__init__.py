@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import make_url
 
-from bot.schema import audit, migrate, seen
-from bot.store.base import fit
+from bot.schema import audit, migrate, optouts, seen
+from bot.store.base import fit, match
 from bot.store.cache import ReportCache
 from bot.store.ledger import MAX_ATTEMPTS, Ledger, ReplyRecord
 from bot.store.policy import DAY, AuditEntry, ChannelSettings, Policies, Policy, Usage
@@ -99,11 +99,34 @@ class Store(Ledger, ReportCache, Policies):
         }
 
     def purge(self, retention_days: int, cache_ttl: float) -> None:
-        """Forget cached reports past their lifetime, and claims, held messages and reply
-        records older than the retention period."""
+        """Forget cached reports past their lifetime, and claims, held messages, reply
+        records, audit entries and usage counts older than the retention period."""
         cutoff = self.clock() - retention_days * DAY
         self.expire_reports(max(cutoff, self.clock() - cache_ttl))
         self.expire_claims(cutoff)
+        self.expire_history(cutoff)
+
+    def forget_member(self, platform: str, workspace: str, user: str) -> int:
+        """Remove what is kept about one member of a workspace: their opt-out, the audit
+        entries naming them, and their id on the records of replies to their messages (the
+        messages stay answered). The number of records changed."""
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                delete(optouts).where(
+                    match(optouts, platform=platform, workspace=workspace, user=user)
+                )
+            ).rowcount
+            changed += connection.execute(
+                delete(audit).where(
+                    match(audit, platform=platform, workspace=workspace, actor=user)
+                )
+            ).rowcount
+            changed += connection.execute(
+                update(seen)
+                .where(match(seen, platform=platform, workspace=workspace, author=user))
+                .values(author="")
+            ).rowcount
+        return changed
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -258,3 +258,9 @@ class Policies(StoreBase):
         with self.engine.begin() as connection:
             connection.execute(delete(meta).where(meta.c.key == key))
             connection.execute(insert(meta).values(key=key, value=value))
+
+    def expire_history(self, older_than: float) -> None:
+        """Forget audit entries and usage counts from before `older_than`."""
+        with self.engine.begin() as connection:
+            connection.execute(delete(audit).where(audit.c.at < older_than))
+            connection.execute(delete(analyses).where(analyses.c.at < older_than))

@@ -446,3 +446,20 @@ async def test_quiet_mode_reacts_to_what_it_read_and_replies_only_on_flags(world
     await discord.dispatch("MESSAGE_REACTION_ADD", clicked)  # a member asks: the full reply
     (asked,) = await discord.wait_for("POST", f"/channels/{quiet}/messages")
     assert "couldn't analyse" in json.dumps(asked.body)
+
+
+async def test_privacy_and_forget_me_for_any_member(world) -> None:
+    """Issue 16: both commands on Discord, answered to the member alone."""
+    discord, _ = world
+    for name in ("privacy", "forget-me"):
+        await discord.dispatch(
+            "INTERACTION_CREATE",
+            slash(
+                discord.snowflake(),
+                [{"name": name, "type": 1, "options": []}],
+                permissions=EVERYONE,
+            ),
+        )
+    privacy, forgot = await discord.wait_for("POST", "/webhooks/", 2)
+    assert "no LLM" in privacy.body["content"] and privacy.body.get("flags", 0) & 64
+    assert forgot.body["content"].startswith("Done: I removed") and forgot.body.get("flags", 0) & 64

@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -13,6 +14,7 @@ from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer, trickle
 from tests.fakes.chat import TestAdapter
 
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = (SEEDS / "001_city_budget.html").read_bytes()
 OTHER = (SEEDS / "002_health_claims.html").read_bytes()
 PASTED = (SEEDS / "000_942a618684aacc33.txt").read_text()
@@ -346,3 +348,26 @@ async def test_links_over_the_limit_are_named_not_dropped(chat, server) -> None:
     checked = await chat.command("check " + " ".join(many))
     assert len(checked.reports) == 3
     assert checked.outcomes[-1].target.endswith(f"{many[7]} and 2 more links")
+
+
+async def test_privacy_says_what_is_kept_and_forget_me_removes_it(chat, server) -> None:
+    """Issue 16: `/sourcecheck privacy` and `/sourcecheck forget-me`, for any member; the
+    statement is PRIVACY.md's."""
+    privacy = await chat.command("privacy", moderator=False)
+    assert "Message text: never stored" in privacy.text and "no LLM" in privacy.text
+    assert privacy.ephemeral
+    privacy_md = (ROOT / "PRIVACY.md").read_text()
+    assert all(line in privacy_md for line in privacy.text.splitlines())
+    await chat.command("optout", author="U7", moderator=False)
+    await chat.command("sensitivity high", author="U7")
+    await chat.command("optin", author="U7", moderator=False)
+    await chat.say(server.url("/budget"), author="U7")
+    await chat.command("optout", author="U7", moderator=False)
+    store = chat.bot.store
+    assert store.reply_to("test", "W1", "C1", "M5").author == "U7"
+    assert [e.actor for e in store.audit_log("test", "W1", 10)] == ["U7"]
+    forgot = await chat.command("forget-me", author="U7", moderator=False)
+    assert forgot.text.startswith("Done: I removed 3 records about you")
+    assert store.audit_log("test", "W1", 10) == []
+    assert store.reply_to("test", "W1", "C1", "M5").author == ""
+    assert not store.policy("test", "W1", "C1", "U7").opted_out
