@@ -589,6 +589,12 @@ class Bot:
         """Seconds between the adapters' looks for what dead replicas held."""
         return self.store.run_timeout / 3
 
+    async def workspace_removed(self, platform: str, workspace: str) -> None:
+        """The bot was uninstalled from a workspace (or its token revoked): forget
+        everything kept about it."""
+        removed = await self._in_store(self.store.forget_workspace, platform, workspace)
+        log.info("workspace.forgotten", extra={"platform": platform, "records": removed})
+
     async def keep_alive(self) -> None:
         """Forever: say this run is alive, every sixth of the run timeout."""
         while True:

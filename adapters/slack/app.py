@@ -76,6 +76,8 @@ class SlackAdapter:
         self.app.action(SHOW_ALL)(self._on_show_all)
         self.app.action(DISMISS)(self._on_dismiss)
         self.app.shortcut("check_sources")(self._on_shortcut)
+        self.app.event("app_uninstalled")(self._on_uninstalled)
+        self.app.event("tokens_revoked")(self._on_tokens_revoked)
 
     async def connect(self) -> None:
         """Learn our own user id (auth.test), so our messages are never answered. Raises
@@ -162,6 +164,16 @@ class SlackAdapter:
             await self._source_deleted(event, body)
             return
         await self._answer(event, body, mentioned=False)
+
+    async def _on_uninstalled(self, body: dict[str, Any]) -> None:
+        """The workspace uninstalled the app: forget everything kept about it."""
+        await self.bot.workspace_removed(PLATFORM, body["team_id"])
+
+    async def _on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """The bot's token was revoked (user tokens alone change nothing here): as an
+        uninstall."""
+        if (event.get("tokens") or {}).get("bot"):
+            await self.bot.workspace_removed(PLATFORM, body["team_id"])
 
     async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         await self._connected.wait()

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import make_url
 
-from bot.schema import audit, migrate, optouts, seen
+from bot.schema import analyses, audit, channels, domains, migrate, optouts, seen
 from bot.store.base import fit, match
 from bot.store.cache import ReportCache
 from bot.store.ledger import MAX_ATTEMPTS, Ledger, ReplyRecord
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 
+WORKSPACE_TABLES = (channels, domains, optouts, audit, analyses)  # each with a workspace column
 MIGRATING = 0x5C_0001  # the advisory lock PostgreSQL migrations take
 
 
@@ -105,6 +106,21 @@ class Store(Ledger, ReportCache, Policies):
         self.expire_reports(max(cutoff, self.clock() - cache_ttl))
         self.expire_claims(cutoff)
         self.expire_history(cutoff)
+
+    def forget_workspace(self, platform: str, workspace: str) -> int:
+        """Remove everything kept about one workspace (it uninstalled the bot): channel
+        settings, domain rules, opt-outs, message and reply records, the audit log and
+        usage counts. Cached reports stay: they are of public pages, shared by every
+        workspace, and name none. The number of records removed."""
+        place = {"platform": platform, "workspace": workspace}
+        messages = (seen.c.platform == platform) & (
+            (seen.c.workspace == workspace)
+            | seen.c.key.startswith(f"msg:{workspace}:", autoescape=True)
+        )
+        statements = [delete(table).where(match(table, **place)) for table in WORKSPACE_TABLES]
+        with self.engine.begin() as connection:
+            removed = sum(connection.execute(statement).rowcount for statement in statements)
+            return removed + connection.execute(delete(seen).where(messages)).rowcount
 
     def forget_member(self, platform: str, workspace: str, user: str) -> int:
         """Remove what is kept about one member of a workspace: their opt-out, the audit

@@ -9,10 +9,18 @@ import yaml
 from aiohttp import ClientSession, web
 
 from adapters.slack.app import EVENTS_PATH
+from bot import Store
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.bot_process import free_port, log_tail, start_bot
-from tests.fakes.slack import BOT_USER, EventSender, FakeSlack, block_kit_error, message_event
+from tests.fakes.slack import (
+    BOT_USER,
+    TEAM,
+    EventSender,
+    FakeSlack,
+    block_kit_error,
+    message_event,
+)
 
 SECRET = "test-signing-secret"
 DEPLOY = Path(__file__).parents[2] / "deploy"
@@ -453,3 +461,27 @@ def test_the_http_manifest_points_every_request_at_the_events_path() -> None:
     socket["settings"]["interactivity"]["request_url"] = urls[0]
     socket["features"]["slash_commands"][0]["url"] = urls[0]
     assert socket == http  # the same app otherwise: scopes, events, commands, shortcuts
+
+
+async def test_uninstalling_the_app_deletes_the_workspaces_data(world, tmp_path: Path) -> None:
+    """Issue 16: `app_uninstalled` deletes the workspace's settings, message and reply
+    records and audit log (cached reports of public pages, shared by all, stay); a revoked
+    user token alone changes nothing."""
+    slack, articles, sender = world
+    assert await sender.send(message_event(f"<{articles.url('/a')}>", "160.1")) == 200
+    await slack.wait_for("chat.postMessage")
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    assert store.reply_to("slack", TEAM, "C1", "160.1") is not None
+    store.set_opted_out("slack", TEAM, "U9", True)
+    revoked_user = {"type": "tokens_revoked", "tokens": {"oauth": ["U9"]}}
+    assert await sender.send(revoked_user) == 200
+    await asyncio.sleep(0.5)
+    assert store.policy("slack", TEAM, "C1", "U9").opted_out
+    assert await sender.send({"type": "app_uninstalled"}) == 200
+    for _ in range(100):
+        if store.reply_to("slack", TEAM, "C1", "160.1") is None:
+            break
+        await asyncio.sleep(0.1)
+    assert store.reply_to("slack", TEAM, "C1", "160.1") is None
+    assert not store.policy("slack", TEAM, "C1", "U9").opted_out
+    assert store.cached_report(articles.url("/a"), 3600) is not None
