@@ -150,7 +150,9 @@ def _main(argv: Sequence[str] | None) -> int:
             if args.command == "worker":
                 return asyncio.run(_until_signalled_worker(settings))
             if args.command == "console":
-                console_only = replace(settings, slack_bot_token="", discord_token="")
+                console_only = replace(
+                    settings, slack_bot_token="", slack_client_secret="", discord_token=""
+                )
                 return asyncio.run(_until_signalled(console_only, jsonl=args.jsonl))
             settings.check_for_run()
             return asyncio.run(_until_signalled(settings))
@@ -218,7 +220,7 @@ async def run_bot(
     _freeze_start_up_objects()
     try:
         adapters: dict[str, SlackAdapter | DiscordAdapter] = {}
-        if settings.slack_bot_token:
+        if settings.slack:
             adapters["slack"] = SlackAdapter(bot, settings)
         if settings.discord_token:
             adapters["discord"] = DiscordAdapter(bot, settings)

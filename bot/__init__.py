@@ -5,6 +5,7 @@ from bot.commands import Command, CommandError, parse
 from bot.core import Bot
 from bot.digest import Digest, Flag
 from bot.health import Health, Status
+from bot.home import Home
 from bot.inline import InlineRunner
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
 from bot.pool import AnalysisPool, Runner
@@ -22,6 +23,7 @@ __all__ = [
     "Digest",
     "Flag",
     "Health",
+    "Home",
     "Incoming",
     "InlineRunner",
     "Outcome",

@@ -17,7 +17,7 @@ from bot.grammar import BY_NAME, Who, help_text
 from bot.links import domain_of, normalise_url
 from bot.messages import Incoming, Reply, ReplyKind
 from bot.schema import KEY
-from bot.store import Store
+from bot.store import AuditEntry, Store
 
 log = logging.getLogger(__name__)
 
@@ -201,10 +201,7 @@ class Commands:
         entries = self.store.audit_log(message.platform, message.workspace, count)
         if not entries:
             return "The audit log is empty."
-        return "\n".join(
-            f"{_when(e.at)}  #{e.channel}  {e.actor}  {e.action} {e.detail}".rstrip()
-            for e in entries
-        )
+        return "\n".join(map(audit_line, entries))
 
     def _optout(self, message: Incoming, args: tuple[str, ...]) -> str:
         self.store.set_opted_out(message.platform, message.workspace, message.author, True)
@@ -259,6 +256,12 @@ def _domain(raw: str) -> str:
     if len(host) > KEY:
         raise CommandError(f"That domain is longer than the {KEY} characters a rule can hold.")
     return host
+
+
+def audit_line(entry: AuditEntry) -> str:
+    """One audit entry as a line: when, where, who, what."""
+    where = f"{_when(entry.at)}  #{entry.channel}  {entry.actor}"
+    return f"{where}  {entry.action} {entry.detail}".rstrip()
 
 
 def _when(at: float) -> str:

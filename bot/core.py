@@ -29,6 +29,7 @@ from bot import metrics
 from bot.commands import Command, CommandError, Commands, parse
 from bot.delivery import Poster
 from bot.health import Health
+from bot.home import AUDIT_SHOWN, DAYS_SHOWN, Home
 from bot.limits import RateLimits, Verdict
 from bot.links import domain_matches, domain_of, find_links, word_count
 from bot.messages import Incoming, Outcome, Reply, ReplyKind
@@ -588,6 +589,23 @@ class Bot:
     def sweep_interval(self) -> float:
         """Seconds between the adapters' looks for what dead replicas held."""
         return self.store.run_timeout / 3
+
+    async def home(self, platform: str, workspace: str, moderator: bool) -> Home:
+        """A member's view of the workspace (moderators see its rules, audit and counts)."""
+        return await self._in_store(self._home, platform, workspace, moderator)
+
+    def _home(self, platform: str, workspace: str, moderator: bool) -> Home:
+        channels = self.store.channels_of(platform, workspace)
+        if not moderator:
+            return Home(False, channels, self.clock())
+        return Home(
+            True,
+            channels,
+            self.clock(),
+            self.store.domain_rules(platform, workspace),
+            self.store.audit_log(platform, workspace, AUDIT_SHOWN),
+            self.store.daily_counts(platform, workspace, DAYS_SHOWN),
+        )
 
     async def workspace_removed(self, platform: str, workspace: str) -> None:
         """The bot was uninstalled from a workspace (or its token revoked): forget

@@ -44,6 +44,8 @@ class Settings:
     slack_bot_token: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
     slack_signing_secret: str = field(default="", repr=False)
+    slack_client_id: str = ""
+    slack_client_secret: str = field(default="", repr=False)
     slack_api_url: str = ""
     slack_moderators: tuple[str, ...] = ()
     discord_token: str = field(default="", repr=False)
@@ -52,8 +54,23 @@ class Settings:
     discord_shards: str = "1"
     discord_shard_ids: tuple[int, ...] = ()  # this process's shards (all when empty)
 
+    @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces: installed through OAuth, each with its own token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def slack(self) -> bool:
+        """Whether the Slack adapter runs: one workspace's bot token, or OAuth."""
+        return bool(self.slack_bot_token or self.slack_oauth)
+
     def check_for_run(self) -> None:
         """Refuse settings the bot cannot run safely with. Raises SettingsError saying why."""
+        if self.slack_oauth and not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is required with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                "(many workspaces): Slack's requests must be verified."
+            )
         if self.slack_bot_token and not self.slack_app_token and not self.slack_signing_secret:
             raise SettingsError(
                 "SLACK_SIGNING_SECRET is required in Slack HTTP mode (SLACK_BOT_TOKEN without "
@@ -122,6 +139,8 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
         slack_bot_token=values.get("SLACK_BOT_TOKEN", "").strip(),
         slack_app_token=values.get("SLACK_APP_TOKEN", "").strip(),
         slack_signing_secret=values.get("SLACK_SIGNING_SECRET", "").strip(),
+        slack_client_id=values.get("SLACK_CLIENT_ID", "").strip(),
+        slack_client_secret=values.get("SLACK_CLIENT_SECRET", "").strip(),
         slack_api_url=values.get("SLACK_API_URL", "").strip(),
         slack_moderators=_words(values.get("SOURCECHECK_SLACK_MODERATORS", "")),
         discord_token=values.get("DISCORD_TOKEN", "").strip(),
@@ -136,12 +155,14 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
 
 
 def _default_host(values: dict[str, str]) -> str:
-    """Every interface in Slack HTTP mode, where Slack must reach `/slack/events`; else only
-    this machine (Socket Mode and Discord need no inbound port, so `/metrics` stays local)."""
+    """Every interface in Slack HTTP mode, where Slack must reach `/slack/events`, and with
+    OAuth, where browsers reach the install page; else only this machine (Socket Mode and
+    Discord need no inbound port, so `/metrics` stays local)."""
     http_mode = (
         values.get("SLACK_BOT_TOKEN", "").strip() and not values.get("SLACK_APP_TOKEN", "").strip()
     )
-    return "0.0.0.0" if http_mode else DEFAULT.host
+    oauth = values.get("SLACK_CLIENT_ID", "").strip()
+    return "0.0.0.0" if http_mode or oauth else DEFAULT.host
 
 
 def _shard_ids(raw: str, total: str) -> tuple[int, ...]:

@@ -24,7 +24,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.failures import PlatformUnavailable, reaching
 from adapters.slack.events import PLATFORM, decode_text, incoming
-from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, escape, reply_blocks
+from adapters.slack.render import ALL_FLAGS, DISMISS, SHOW_ALL, escape, home_view, reply_blocks
+from adapters.slack.workspaces import INSTALL_PATH, REDIRECT_PATH, Workspaces
 from bot import Bot, Incoming, Reply, ReplyKind, ReplyRecord, Settings, Status
 
 # Bolt copies its base logger's level to every logger it makes; without a base of our own
@@ -51,23 +52,59 @@ class SlackAdapter:
     def __init__(self, bot: Bot, settings: Settings) -> None:
         self.bot = bot
         self.settings = settings
-        # Bolt makes the client from the token (given a client too, it warns at every start
-        # that the token, which it also reads from SLACK_BOT_TOKEN, goes unused).
-        self.app = AsyncApp(
-            token=settings.slack_bot_token,
-            signing_secret=settings.slack_signing_secret or None,
-            process_before_response=False,
-            logger=BOLT_LOG,
-        )
-        client = self.app.client
-        client.base_url = settings.slack_api_url or AsyncWebClient.BASE_URL
-        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
-        client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=6))
+        self.workspaces: Workspaces | None = None
+        if settings.slack_oauth:
+            self.workspaces = Workspaces(settings, self._configured(AsyncWebClient()))
+            self.app = AsyncApp(
+                signing_secret=settings.slack_signing_secret or None,
+                oauth_flow=self.workspaces.flow,
+                installation_store=self.workspaces.installations,
+                process_before_response=False,
+                logger=BOLT_LOG,
+            )
+        else:
+            # Bolt makes the client from the token (given a client too, it warns at every
+            # start that the token, which it also reads from SLACK_BOT_TOKEN, goes unused).
+            self.app = AsyncApp(
+                token=settings.slack_bot_token,
+                signing_secret=settings.slack_signing_secret or None,
+                process_before_response=False,
+                logger=BOLT_LOG,
+            )
+        self._configured(self.app.client)
         self.bot_user: str | None = None
+        self._clients: dict[str, tuple[AsyncWebClient, str | None]] = {}
         self._connected = asyncio.Event()
         self._paces: dict[str, tuple[asyncio.Lock, list[float]]] = {}
         self._moderators: dict[str, tuple[bool, float]] = {}
         self._register()
+
+    def _configured(self, client: AsyncWebClient) -> AsyncWebClient:
+        """`client` pointed at SLACK_API_URL (or Slack), retrying 429s and 5xx."""
+        client.base_url = self.settings.slack_api_url or AsyncWebClient.BASE_URL
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=5))
+        client.retry_handlers.append(AsyncServerErrorRetryHandler(max_retry_count=6))
+        return client
+
+    async def _in(self, team: str) -> tuple[AsyncWebClient, str | None]:
+        """The Web API client (with the workspace's bot token) and bot user for `team`. One
+        workspace: the app's. Many: the installation's, its token refreshed when it expires
+        soon. Raises SlackApiError `not_installed` for a workspace without the app."""
+        if self.workspaces is None:
+            return self.app.client, self.bot_user
+        credentials = await self.workspaces.credentials(team)
+        if credentials is None:
+            raise SlackApiError("not installed", {"ok": False, "error": "not_installed"})
+        client, bot_user = self._clients.get(team, (None, None))
+        if client is None or client.token != credentials.token:
+            client = self._configured(AsyncWebClient(token=credentials.token))
+            bot_user = credentials.bot_user
+            self._clients[team] = (client, bot_user)
+        return client, bot_user
+
+    def _poster(self, team: str) -> "_InWorkspace":
+        """The posting protocol within one workspace."""
+        return _InWorkspace(self, team)
 
     def _register(self) -> None:
         self.app.event("message")(self._on_message)
@@ -76,12 +113,17 @@ class SlackAdapter:
         self.app.action(SHOW_ALL)(self._on_show_all)
         self.app.action(DISMISS)(self._on_dismiss)
         self.app.shortcut("check_sources")(self._on_shortcut)
+        self.app.event("app_home_opened")(self._on_home_opened)
         self.app.event("app_uninstalled")(self._on_uninstalled)
         self.app.event("tokens_revoked")(self._on_tokens_revoked)
 
     async def connect(self) -> None:
         """Learn our own user id (auth.test), so our messages are never answered. Raises
-        PlatformUnavailable when Slack cannot be reached or refuses the token."""
+        PlatformUnavailable when Slack cannot be reached or refuses the token. Many
+        workspaces: each installation knows its bot user; nothing to ask at start."""
+        if self.workspaces is not None:
+            log.info("slack.multi_workspace")
+            return
         try:
             with reaching("the Slack API", self.app.client.base_url):
                 identity = await self.app.client.auth_test()
@@ -105,10 +147,17 @@ class SlackAdapter:
             ) from None
 
     def web_routes(self) -> list[web.RouteDef]:
-        """`/slack/events` for the bot's HTTP port in HTTP mode; none in Socket Mode."""
-        if self.settings.slack_app_token:
-            return []
+        """On the bot's HTTP port: `/slack/events` in HTTP mode (none in Socket Mode), and
+        with many workspaces the install page and OAuth redirect."""
         server = AsyncSlackAppServer(port=self.settings.port, path=EVENTS_PATH, app=self.app)
+        routes = []
+        if self.workspaces is not None:
+            routes += [
+                web.get(INSTALL_PATH, server.handle_get_requests),
+                web.get(REDIRECT_PATH, server.handle_get_requests),
+            ]
+        if self.settings.slack_app_token:
+            return routes
 
         async def events(request: web.Request) -> web.StreamResponse:
             """Refuse a request whose timestamp is not a number before Bolt reads it."""
@@ -116,7 +165,7 @@ class SlackAdapter:
                 return web.Response(status=401, text="invalid request")
             return await server.handle_post_requests(request)
 
-        return [web.post(EVENTS_PATH, events)]
+        return [*routes, web.post(EVENTS_PATH, events)]
 
     async def serve(self) -> None:
         """Run until cancelled: Socket Mode with an app token, else HTTP (`web_routes`).
@@ -165,15 +214,31 @@ class SlackAdapter:
             return
         await self._answer(event, body, mentioned=False)
 
+    async def _on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """A member opened the app's Home tab: publish their view of the workspace."""
+        if event.get("tab", "home") != "home":
+            return
+        team, user = body.get("team_id") or "", event["user"]
+        home = await self.bot.home(PLATFORM, team, await self._is_moderator(team, user))
+        client, _ = await self._in(team)
+        await client.views_publish(user_id=user, view=home_view(home))
+
     async def _on_uninstalled(self, body: dict[str, Any]) -> None:
-        """The workspace uninstalled the app: forget everything kept about it."""
-        await self.bot.workspace_removed(PLATFORM, body["team_id"])
+        """The workspace uninstalled the app: forget everything kept about it, and its
+        installation."""
+        await self._workspace_removed(body["team_id"])
 
     async def _on_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         """The bot's token was revoked (user tokens alone change nothing here): as an
         uninstall."""
         if (event.get("tokens") or {}).get("bot"):
-            await self.bot.workspace_removed(PLATFORM, body["team_id"])
+            await self._workspace_removed(body["team_id"])
+
+    async def _workspace_removed(self, team: str) -> None:
+        if self.workspaces is not None:
+            await self.workspaces.forget(team)
+            self._clients.pop(team, None)
+        await self.bot.workspace_removed(PLATFORM, team)
 
     async def _on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         await self._connected.wait()
@@ -182,10 +247,12 @@ class SlackAdapter:
     async def _answer(
         self, event: dict[str, Any], body: dict[str, Any], *, mentioned: bool
     ) -> None:
+        team = body.get("team_id") or ""
+        _, bot_user = await self._in(team)
         message = incoming(
             event,
-            team=body.get("team_id") or "",
-            bot_user=self.bot_user,
+            team=team,
+            bot_user=bot_user,
             event_id=body.get("event_id"),
             mentioned=mentioned,
         )
@@ -193,7 +260,7 @@ class SlackAdapter:
             await self._respond(message)
 
     async def _respond(self, message: Incoming) -> None:
-        await self.bot.answer(message, self)
+        await self.bot.answer(message, self._poster(message.workspace))
 
     async def _unanswered(self) -> list[Incoming]:
         """What a killed run acked but never answered. Where it had posted the reply and
@@ -218,29 +285,31 @@ class SlackAdapter:
     async def _posted_reply(self, message: Incoming) -> str | None:
         """The ts of our reply to `message` in its thread, found by the reply's metadata."""
         try:
-            thread = await self.app.client.conversations_replies(
+            client, bot_user = await self._in(message.workspace)
+            thread = await client.conversations_replies(
                 channel=message.channel, ts=message.reply_thread, include_all_metadata=True
             )
         except SlackApiError:
             return None
         for item in thread.get("messages") or []:
             source = ((item.get("metadata") or {}).get("event_payload") or {}).get("source")
-            if item.get("user") == self.bot_user and source == message.message_id:
+            if item.get("user") == bot_user and source == message.message_id:
                 return item.get("ts")
         return None
 
     async def post(self, message: Incoming, reply: Reply) -> str | None:
-        """The posting protocol for a message: a reply in its thread (unfurls off, marked
-        with the source in its metadata), an ephemeral for a private notice, or a 👀
-        reaction for a quiet channel's "read, nothing flagged"."""
+        """A reply to a message, in its workspace: in its thread (unfurls off, marked with
+        the source in its metadata), an ephemeral for a private notice, or a 👀 reaction
+        for a quiet channel's "read, nothing flagged"."""
+        client, _ = await self._in(message.workspace)
         if reply.kind is ReplyKind.READ:
-            await self.app.client.reactions_add(
+            await client.reactions_add(
                 channel=message.channel, timestamp=message.message_id, name=READ_REACTION
             )
             return None
         text, blocks = reply_blocks(reply, buttons=not reply.ephemeral)
         if reply.ephemeral:
-            await self.app.client.chat_postEphemeral(
+            await client.chat_postEphemeral(
                 channel=message.channel,
                 user=message.author,
                 thread_ts=message.thread,
@@ -249,6 +318,7 @@ class SlackAdapter:
             )
             return None
         posted = await self._post_public(
+            message.workspace,
             message.channel,
             text,
             blocks,
@@ -257,26 +327,30 @@ class SlackAdapter:
         )
         return posted.get("ts")
 
-    async def delete(self, record: ReplyRecord) -> None:
-        """The posting protocol: delete one of our replies."""
-        await self.app.client.chat_delete(channel=record.channel, ts=record.reply_id)
+    async def delete(self, team: str, record: ReplyRecord) -> None:
+        """Delete one of our replies in a workspace."""
+        client, _ = await self._in(team)
+        await client.chat_delete(channel=record.channel, ts=record.reply_id)
 
     async def _source_deleted(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        team = body.get("team_id") or ""
         await self.bot.source_deleted(
-            PLATFORM,
-            body.get("team_id") or "",
-            event["channel"],
-            event.get("deleted_ts", ""),
-            self,
+            PLATFORM, team, event["channel"], event.get("deleted_ts", ""), self._poster(team)
         )
 
     async def _post_public(
-        self, channel: str, text: str, blocks: list[dict[str, Any]] | None, **extra: Any
+        self,
+        team: str,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None,
+        **extra: Any,
     ) -> Any:
         """Post in a channel as the bot, paced, with link previews off: every public post
         goes through here."""
+        client, _ = await self._in(team)
         await self._pace(channel)
-        return await self.app.client.chat_postMessage(
+        return await client.chat_postMessage(
             channel=channel,
             text=text,
             blocks=blocks,
@@ -304,7 +378,9 @@ class SlackAdapter:
             command["team_id"], command["channel_id"], command["user_id"], command.get("text", "")
         )
         text = "/sourcecheck " + decode_text(message.text)
-        await self.bot.answer_command(message, text, _CommandPoster(self, respond))
+        await self.bot.answer_command(
+            message, text, _CommandPoster(self, command["team_id"], respond)
+        )
 
     async def _on_shortcut(self, ack, shortcut: dict[str, Any]) -> None:
         await ack()
@@ -316,7 +392,9 @@ class SlackAdapter:
         text = decode_text(source.get("text", ""))
         message = await self._actor(team, channel, shortcut["user"]["id"], text)
         asked = replace(message, thread=source.get("thread_ts") or source.get("ts"))
-        await self.bot.answer_command(asked, "/sourcecheck check " + message.text, self)
+        await self.bot.answer_command(
+            asked, "/sourcecheck check " + message.text, self._poster(team)
+        )
 
     async def _on_show_all(self, ack, body: dict[str, Any]) -> None:
         await ack()
@@ -329,7 +407,8 @@ class SlackAdapter:
         text, blocks = "That report has expired. `/sourcecheck check <link>` makes a new one.", None
         if full is not None:
             text, blocks = reply_blocks(full, flags_shown=ALL_FLAGS, buttons=False)
-        await self.app.client.chat_postEphemeral(
+        client, _ = await self._in(team)
+        await client.chat_postEphemeral(
             channel=channel, user=body["user"]["id"], text=text, blocks=blocks
         )
 
@@ -340,11 +419,10 @@ class SlackAdapter:
         team = (body.get("team") or {}).get("id", "")
         actor = await self._actor(team, channel, body["user"]["id"], "")
         record = await self.bot.reply_record(PLATFORM, team, [channel], reply_ts)
-        dismissed, text = await self.bot.dismiss(actor, record, self)
+        dismissed, text = await self.bot.dismiss(actor, record, self._poster(team))
         if not dismissed:
-            await self.app.client.chat_postEphemeral(
-                channel=channel, user=actor.author, text=escape(text)
-            )
+            client, _ = await self._in(team)
+            await client.chat_postEphemeral(channel=channel, user=actor.author, text=escape(text))
 
     async def _actor(self, team: str, channel: str, user: str, text: str) -> Incoming:
         return Incoming(
@@ -354,23 +432,24 @@ class SlackAdapter:
             message_id=f"command:{time.time_ns()}",
             author=user,
             text=text,
-            is_moderator=await self._is_moderator(user),
+            is_moderator=await self._is_moderator(team, user),
         )
 
-    async def _is_moderator(self, user: str) -> bool:
+    async def _is_moderator(self, team: str, user: str) -> bool:
         """Workspace admins and owners (users.info), and SOURCECHECK_SLACK_MODERATORS."""
         if user in self.settings.slack_moderators:
             return True
-        known = self._moderators.get(user)
+        known = self._moderators.get(f"{team}:{user}")
         if known and known[1] > time.monotonic():
             return known[0]
         try:
-            info = (await self.app.client.users_info(user=user)).get("user") or {}
+            client, _ = await self._in(team)
+            info = (await client.users_info(user=user)).get("user") or {}
         except Exception:
             log.warning("slack.users_info_failed")
             return False
         allowed = bool(info.get("is_admin") or info.get("is_owner"))
-        self._moderators[user] = (allowed, time.monotonic() + MODERATOR_TTL)
+        self._moderators[f"{team}:{user}"] = (allowed, time.monotonic() + MODERATOR_TTL)
         return allowed
 
 
@@ -379,12 +458,29 @@ def _socket_status(handler: AsyncSocketModeHandler) -> Status:
     return Status.CONNECTED if connected else Status.DISCONNECTED
 
 
-class _CommandPoster:
+class _InWorkspace:
+    """The posting protocol within one workspace (its token): replies to its messages, and
+    deleting them."""
+
+    def __init__(self, adapter: SlackAdapter, team: str) -> None:
+        self.adapter = adapter
+        self.team = team
+
+    async def post(self, message: Incoming, reply: Reply) -> str | None:
+        """Post the reply to `message`; its ts when it went into the channel."""
+        return await self.adapter.post(message, reply)
+
+    async def delete(self, record: ReplyRecord) -> None:
+        """Delete one of our replies."""
+        await self.adapter.delete(self.team, record)
+
+
+class _CommandPoster(_InWorkspace):
     """The posting protocol for `/sourcecheck`: an analysis in the channel (through the
     command's response URL where the bot is not a member), the rest to the asker alone."""
 
-    def __init__(self, adapter: SlackAdapter, respond) -> None:
-        self.adapter = adapter
+    def __init__(self, adapter: SlackAdapter, team: str, respond) -> None:
+        super().__init__(adapter, team)
         self.respond = respond
 
     async def post(self, message: Incoming, reply: Reply) -> str | None:
@@ -398,14 +494,10 @@ class _CommandPoster:
             return None
         text, blocks = reply_blocks(reply)
         try:
-            posted = await self.adapter._post_public(message.channel, text, blocks)
+            posted = await self.adapter._post_public(self.team, message.channel, text, blocks)
         except SlackApiError as error:
             if error.response.get("error") not in NOT_A_MEMBER:
                 raise
             await self.respond(text=text, blocks=blocks, response_type="in_channel")
             return None
         return posted["ts"]
-
-    async def delete(self, record: ReplyRecord) -> None:
-        """Delete one of our replies."""
-        await self.adapter.delete(record)

@@ -80,10 +80,7 @@ class Policies(StoreBase):
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         first = rows[0]
-        settings = ChannelSettings()
-        if first.enabled is not None:
-            sensitivity = Sensitivity(first.sensitivity) if first.sensitivity else None
-            settings = ChannelSettings(first.enabled, first.mode, sensitivity, first.muted_until)
+        settings = _settings_of(first) if first.enabled is not None else ChannelSettings()
         rules = {row.domain: row.rule for row in rows if row.domain is not None}
         return Policy(settings, first.user is not None, rules)
 
@@ -95,10 +92,15 @@ class Policies(StoreBase):
                     match(channels, platform=platform, workspace=workspace, channel=channel)
                 )
             ).first()
-        if row is None:
-            return ChannelSettings()
-        sensitivity = Sensitivity(row.sensitivity) if row.sensitivity else None
-        return ChannelSettings(row.enabled, row.mode, sensitivity, row.muted_until)
+        return ChannelSettings() if row is None else _settings_of(row)
+
+    def channels_of(self, platform: str, workspace: str) -> dict[str, ChannelSettings]:
+        """Every channel of a workspace with settings of its own, by channel id."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(channels).where(match(channels, platform=platform, workspace=workspace))
+            ).all()
+        return {row.channel: _settings_of(row) for row in rows}
 
     def update_channel(self, platform: str, workspace: str, channel: str, **changes) -> None:
         """Change some of a channel's settings."""
@@ -214,6 +216,24 @@ class Policies(StoreBase):
                 )
             )
 
+    def daily_counts(self, platform: str, workspace: str, days: int) -> list[tuple[int, int]]:
+        """Links analysed and how many had flags, per day of the last `days` (oldest
+        first; day 0 ends now)."""
+        now = self.clock()
+        counts = [[0, 0] for _ in range(days)]
+        where = match(analyses, platform=platform, workspace=workspace)
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(analyses.c.at, analyses.c.flagged).where(
+                    where, analyses.c.at >= now - days * DAY
+                )
+            ).all()
+        for row in rows:
+            day = counts[days - 1 - min(days - 1, int((now - row.at) // DAY))]
+            day[0] += 1
+            day[1] += row.flagged > 0
+        return [(links, flagged) for links, flagged in counts]
+
     def usage(self, platform: str, workspace: str, days: int, top: int = 5) -> Usage:
         """Links analysed, how many had flags, and the domains with the most flagged claims."""
         since = self.clock() - days * DAY
@@ -264,3 +284,9 @@ class Policies(StoreBase):
         with self.engine.begin() as connection:
             connection.execute(delete(audit).where(audit.c.at < older_than))
             connection.execute(delete(analyses).where(analyses.c.at < older_than))
+
+
+def _settings_of(row) -> ChannelSettings:
+    """A channel's settings from its row."""
+    sensitivity = Sensitivity(row.sensitivity) if row.sensitivity else None
+    return ChannelSettings(row.enabled, row.mode, sensitivity, row.muted_until)

@@ -455,6 +455,7 @@ def test_the_http_manifest_points_every_request_at_the_events_path() -> None:
         http["features"]["slash_commands"][0]["url"],
     ]
     assert urls == ["https://YOUR-HOST" + EVENTS_PATH] * 3
+    assert http["oauth_config"].pop("redirect_urls") == ["https://YOUR-HOST/slack/oauth_redirect"]
     for manifest in (socket, http):
         del manifest["settings"]["socket_mode_enabled"]
     socket["settings"]["event_subscriptions"]["request_url"] = urls[0]
@@ -485,3 +486,21 @@ async def test_uninstalling_the_app_deletes_the_workspaces_data(world, tmp_path:
     assert store.reply_to("slack", TEAM, "C1", "160.1") is None
     assert not store.policy("slack", TEAM, "C1", "U9").opted_out
     assert store.cached_report(articles.url("/a"), 3600) is not None
+
+
+async def test_the_home_tab_shows_members_the_channels_and_moderators_more(world) -> None:
+    """Issue 16: `app_home_opened` publishes the member's view (`views.publish`), within
+    Block Kit's limits (the local Slack checks them)."""
+    slack, articles, sender = world
+    slack.admins.add("UADMIN")
+    assert await sender.send(message_event(f"<{articles.url('/a')}>", "170.1")) == 200
+    await slack.wait_for("chat.postMessage")
+    for user in ("U5", "UADMIN"):
+        opened = {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}
+        assert await sender.send(opened) == 200
+    member, moderator = await slack.wait_for("views.publish", 2)
+    assert member.response["ok"] and moderator.response["ok"]
+    assert (member.body["user_id"], moderator.body["user_id"]) == ("U5", "UADMIN")
+    member_view, moderator_view = (json.dumps(c.body["view"]) for c in (member, moderator))
+    assert "Channels" in member_view and "Audit log" not in member_view
+    assert "Audit log" in moderator_view and "1 (" in moderator_view  # today's bar: 1 link

@@ -1,15 +1,20 @@
 """Slack payload decoding and Block Kit limits, without a server."""
 
+import json
 import logging
 import shlex
 import sys
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from adapters.logs import KeyValueFormatter
 from adapters.slack import SlackAdapter
 from adapters.slack.events import decode_text, incoming, rich_text_links
-from adapters.slack.render import reply_blocks
-from analysis import AnalysisOptions, load_text, report_article
-from bot import Outcome, Reply, ReplyKind, Settings
+from adapters.slack.render import home_view, reply_blocks
+from analysis import AnalysisOptions, Sensitivity, load_text, report_article
+from bot import ChannelSettings, Home, Outcome, Reply, ReplyKind, Settings
+from bot.store import AuditEntry
 from tests.fakes.slack import block_kit_error
 
 
@@ -116,3 +121,52 @@ def test_item_14_links_in_code_blocks_are_not_taken_from_rich_text() -> None:
         }
     ]
     assert rich_text_links(blocks) == ("https://news.example/story",)
+
+
+CHANNEL_IDS = st.text(alphabet="CGD0123456789<>&@!", min_size=1, max_size=12)
+SETTINGS = st.builds(
+    ChannelSettings,
+    enabled=st.booleans(),
+    mode=st.sampled_from(["auto", "mention", "quiet"]),
+    sensitivity=st.sampled_from([None, *Sensitivity]),
+    muted_until=st.sampled_from([None, 0.0, 2e9]),
+)
+RULES = st.sampled_from(["deny", "always"])
+COUNT = st.integers(0, 10**6)
+ENTRIES = st.builds(
+    AuditEntry,
+    at=st.floats(0, 2e9),
+    channel=CHANNEL_IDS,
+    actor=st.text(max_size=40),
+    action=st.sampled_from(["mode", "domains", "dismiss"]),
+    detail=st.text(max_size=300),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    moderator=st.booleans(),
+    channels=st.dictionaries(CHANNEL_IDS, SETTINGS, max_size=400),
+    rules=st.dictionaries(
+        st.text(min_size=1, max_size=250), st.sampled_from(["deny", "always"]), max_size=300
+    ),
+    audit=st.lists(ENTRIES, max_size=20),
+    days=st.lists(
+        st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=30, max_size=30
+    ),
+)
+def test_the_home_tab_is_within_block_kit_limits_for_any_workspace(
+    moderator, channels, rules, audit, days
+) -> None:
+    """Issue 16: any number of channels, rules and audit rows: at most 100 blocks, each one
+    as Slack accepts it, nothing live from the data (no `<` or `>` but our channel links)."""
+    days = [(max(a, b), min(a, b)) for a, b in days]
+    home = Home(moderator, channels, 1.7e9, rules, audit, days)
+    view = home_view(home)
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    assert block_kit_error({"blocks": view["blocks"]}) is None
+    text = json.dumps(view, ensure_ascii=False)
+    assert ("Audit log" in text) == moderator
+    for block in view["blocks"]:
+        body = (block.get("text") or {}).get("text", "")
+        assert "<!" not in body and "<@" not in body

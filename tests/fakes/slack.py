@@ -57,6 +57,9 @@ class FakeSlack:
         self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.connected = asyncio.Event()
         self._ts = itertools.count(1)
+        self.codes: dict[str, tuple[str, bool, bool]] = {}  # code -> team, rotates, org-wide
+        self.tokens: dict[str, str] = {}  # bot token -> team
+        self._refresh: dict[str, str] = {}  # refresh token -> team
         self._runner: web.AppRunner | None = None
         self.base = ""
 
@@ -115,11 +118,62 @@ class FakeSlack:
         if self._random.random() < self.fault_rate:
             status, headers, call.response = self._random.choice(RANDOM_FAULTS)
             return web.json_response(call.response, status=status, headers=headers)
-        call.response = self._answer(method, body)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        call.response = self._answer(method, body, token)
         return web.json_response(call.response)
 
-    def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    def install_code(self, team: str, *, rotating: bool = False, org_wide: bool = False) -> str:
+        """An OAuth code, as Slack gives a browser that approved the app for `team` (with a
+        bot token that expires within the hour when `rotating`; for a whole Enterprise Grid
+        organisation when `org_wide`)."""
+        code = f"code-{team}-{len(self.codes)}"
+        self.codes[code] = (team, rotating, org_wide)
+        return code
+
+    def _oauth(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`oauth.v2.access`: a code (once only) or a refresh token for a bot token."""
+        if body.get("grant_type") == "refresh_token":
+            team = self._refresh.pop(body.get("refresh_token", ""), None)
+            if team is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            return self._granted(team, rotating=True)
+        found = self.codes.pop(body.get("code", ""), None)
+        if found is None:
+            return {"ok": False, "error": "invalid_code"}
+        team, rotating, org_wide = found
+        granted = self._granted(team, rotating=rotating)
+        if org_wide:
+            granted |= {"enterprise": {"id": "E1", "name": "Org"}, "is_enterprise_install": True}
+        return granted
+
+    def _granted(self, team: str, *, rotating: bool) -> dict[str, Any]:
+        token = f"xoxb-{team}-{len(self.tokens) + 1}"
+        self.tokens[token] = team
+        granted = {
+            "ok": True,
+            "app_id": "A1",
+            "authed_user": {"id": f"UINSTALLER{team}"},
+            "scope": "chat:write,commands",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": f"UBOT{team}",
+            "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if rotating:
+            refresh = f"xoxe-1-{team}-{len(self.tokens)}"
+            self._refresh[refresh] = team
+            granted |= {"refresh_token": refresh, "expires_in": 3600}
+        return granted
+
+    def _answer(self, method: str, body: dict[str, Any], token: str = "") -> dict[str, Any]:
+        if method == "oauth.v2.access":
+            return self._oauth(body)
         if method == "auth.test":
+            if token in self.tokens:
+                team = self.tokens[token]
+                return {"ok": True, "user_id": f"UBOT{team}", "team_id": team, "bot_id": "B1"}
             return {"ok": True, "user_id": BOT_USER, "team_id": TEAM, "bot_id": "BBOT"}
         if method == "chat.postMessage":
             error = block_kit_error(body)
@@ -139,6 +193,15 @@ class FakeSlack:
                 m if wanted else {k: v for k, v in m.items() if k != "metadata"} for m in thread
             ]
             return {"ok": True, "messages": shown, "has_more": False}
+        if method == "views.publish":
+            view = body.get("view") or {}
+            view = json.loads(view) if isinstance(view, str) else view
+            if not body.get("user_id") or view.get("type") != "home":
+                return {"ok": False, "error": "invalid_arguments"}
+            blocks = view.get("blocks") or []
+            if len(blocks) > 100 or any(map(_block_error, blocks)):
+                return {"ok": False, "error": "invalid_blocks"}
+            return {"ok": True, "view": {"id": "V1", **view}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{next(self._ts)}.000"}
         if method == "reactions.add":
@@ -240,11 +303,12 @@ class EventSender:
         secret: str | None = None,
         timestamp: int | None = None,
         timeout: float | None = None,
+        team: str = TEAM,
     ) -> int:
         """POST one event callback; the HTTP status (TimeoutError past `timeout` seconds)."""
         payload = {
             "token": "unused",
-            "team_id": TEAM,
+            "team_id": team,
             "api_app_id": "A1",
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(self._ids)}",
