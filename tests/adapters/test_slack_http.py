@@ -92,6 +92,8 @@ async def test_metrics_and_health_are_served_on_the_http_port(world) -> None:
         async with session.get(base + "/metrics") as response:
             assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
             text = await response.text()
+        async with session.get(base + "/privacy") as response:  # the manifests link it
+            assert response.status == 200 and "no LLM" in await response.text()
     values = {
         line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
@@ -441,6 +443,7 @@ async def test_a_link_sent_to_the_bot_in_a_direct_message_is_answered(world) -> 
     assert post.body["channel"] == "D1" and post.body["thread_ts"] == "150.1"
     manifests = [yaml.safe_load(path.read_text()) for path in MANIFESTS]
     for manifest in manifests:
+        assert "https://YOUR-HOST/privacy" in manifest["display_information"]["long_description"]
         assert "message.im" in manifest["settings"]["event_subscriptions"]["bot_events"]
         assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
 

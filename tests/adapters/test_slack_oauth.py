@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
+from bot import Store
 from tests.conftest import SEEDS
 from tests.fakes.article_server import ArticleServer
 from tests.fakes.bot_process import free_port, log_tail, start_bot
@@ -21,7 +22,8 @@ COOKIE = "slack-app-oauth-state"
 
 @pytest.fixture
 async def world(tmp_path: Path):
-    """The bot with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (no bot token) in HTTP mode."""
+    """The bot process with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (no bot token) in HTTP
+    mode."""
     async with FakeSlack() as slack, ArticleServer() as articles:
         articles.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
         port = free_port()
@@ -31,6 +33,7 @@ async def world(tmp_path: Path):
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": slack.base + "/api/",
             "SOURCECHECK_PORT": str(port),
+            "SOURCECHECK_WORKERS": "0",  # the real `sourcecheck run` process, as deployed
         }
         async with start_bot(tmp_path, settings), ClientSession() as browser:
             base = f"http://127.0.0.1:{port}"
@@ -68,7 +71,7 @@ def posts_by_token(slack: FakeSlack) -> dict[str, list[str]]:
     return found
 
 
-async def test_two_workspaces_each_answered_with_its_own_token(world) -> None:
+async def test_two_workspaces_each_answered_with_its_own_token(world, tmp_path: Path) -> None:
     slack, articles, browser, base, sender = world
     for team in ("TA", "TB"):
         status, page = await install(browser, base, slack.install_code(team))
@@ -88,6 +91,9 @@ async def test_two_workspaces_each_answered_with_its_own_token(world) -> None:
     await asyncio.sleep(1.0)
     tokens = {slack.tokens[token]: threads for token, threads in posts_by_token(slack).items()}
     assert tokens == {"TA": ["1.1"], "TB": ["2.1", "2.2"]}  # TA forgotten, TB answered
+    store = Store.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    assert store.reply_to("slack", "TA", "C1", "1.1") is None  # its data went with it
+    assert store.reply_to("slack", "TB", "C1", "2.1") is not None
 
 
 async def test_a_rotating_token_is_refreshed_before_use(world) -> None:
