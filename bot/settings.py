@@ -31,7 +31,7 @@ class Settings:
     queue_size: int = 20
     queue_url: str = field(default="", repr=False)  # Redis: analyses on `sourcecheck worker`s
     queue_name: str = "sourcecheck"
-    queue_jobs: int = 16  # analyses one bot process keeps on the queue at a time
+    queue_jobs: int = 4  # analyses one bot process keeps on the queue at a time (see README)
     run_timeout: float = 30.0  # seconds without a heartbeat before a replica counts as dead
     backlog: int = 1000
     analysis_time_limit: float = 30.0
