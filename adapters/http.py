@@ -44,8 +44,7 @@ def status_app(health: Health, routes: list[web.RouteDef], privacy: str = "") ->
 
 async def serve_http(settings: Settings, health: Health, routes: list[web.RouteDef]) -> None:
     """Serve on SOURCECHECK_HOST:SOURCECHECK_PORT until cancelled."""
-    privacy = privacy_text(settings.retention_days, settings.cache_ttl, settings.db_url)
-    runner = web.AppRunner(status_app(health, routes, privacy), access_log=None)
+    runner = web.AppRunner(status_app(health, routes, privacy_text(settings)), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host=settings.host, port=settings.port).start()
     log.info("http.listening", extra={"port": settings.port})

@@ -323,9 +323,7 @@ class Bot:
                 ephemeral=True,
             )
         if command.name == "privacy":
-            settings = self.settings
-            text = privacy_text(settings.retention_days, settings.cache_ttl, settings.db_url)
-            return Reply(kind=ReplyKind.COMMAND, text=text, ephemeral=True)
+            return Reply(kind=ReplyKind.COMMAND, text=privacy_text(self.settings), ephemeral=True)
         return await self._in_store(self.commands.run, message, command)
 
     async def _check(self, message: Incoming, command: Command) -> Reply:

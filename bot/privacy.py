@@ -3,14 +3,17 @@ every platform, and of PRIVACY.md (a test holds the two together)."""
 
 from sqlalchemy.engine import make_url
 
+from bot.settings import Settings
+
 HOUR = 3600
 
 
-def privacy_text(retention_days: int, cache_ttl: float, db_url: str) -> str:
-    """The privacy statement for these settings."""
-    backend = make_url(db_url).get_backend_name()
+def privacy_text(settings: Settings) -> str:
+    """The privacy statement for these settings (retention, cache lifetime, database)."""
+    retention_days = settings.retention_days
+    backend = make_url(settings.db_url).get_backend_name()
     where = "a SQLite file on the bot's host" if backend == "sqlite" else f"its {backend} database"
-    hours = round(cache_ttl / HOUR)
+    hours = round(settings.cache_ttl / HOUR)
     return "\n".join(
         [
             "What sourcecheck keeps, where, and for how long:",

@@ -11,7 +11,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select, text, update
+from sqlalchemy import (
+    Engine,
+    Executable,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 
 from bot.schema import analyses, audit, channels, domains, migrate, optouts, seen
@@ -117,32 +127,26 @@ class Store(Ledger, ReportCache, Policies):
             (seen.c.workspace == workspace)
             | seen.c.key.startswith(f"msg:{workspace}:", autoescape=True)
         )
-        statements = [delete(table).where(match(table, **place)) for table in WORKSPACE_TABLES]
-        with self.engine.begin() as connection:
-            removed = sum(connection.execute(statement).rowcount for statement in statements)
-            return removed + connection.execute(delete(seen).where(messages)).rowcount
+        tables = [delete(table).where(match(table, **place)) for table in WORKSPACE_TABLES]
+        return self._changed([*tables, delete(seen).where(messages)])
 
     def forget_member(self, platform: str, workspace: str, user: str) -> int:
         """Remove what is kept about one member of a workspace: their opt-out, the audit
         entries naming them, and their id on the records of replies to their messages (the
         messages stay answered). The number of records changed."""
+        place = {"platform": platform, "workspace": workspace}
+        return self._changed(
+            [
+                delete(optouts).where(match(optouts, **place, user=user)),
+                delete(audit).where(match(audit, **place, actor=user)),
+                update(seen).where(match(seen, **place, author=user)).values(author=""),
+            ]
+        )
+
+    def _changed(self, statements: list[Executable]) -> int:
+        """Run `statements` in one transaction; the number of rows they changed."""
         with self.engine.begin() as connection:
-            changed = connection.execute(
-                delete(optouts).where(
-                    match(optouts, platform=platform, workspace=workspace, user=user)
-                )
-            ).rowcount
-            changed += connection.execute(
-                delete(audit).where(
-                    match(audit, platform=platform, workspace=workspace, actor=user)
-                )
-            ).rowcount
-            changed += connection.execute(
-                update(seen)
-                .where(match(seen, platform=platform, workspace=workspace, author=user))
-                .values(author="")
-            ).rowcount
-        return changed
+            return sum(connection.execute(statement).rowcount for statement in statements)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

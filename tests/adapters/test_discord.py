@@ -176,6 +176,14 @@ async def test_a_rate_limited_reply_arrives_after_the_wait(world) -> None:
     assert reply.at - limited.at >= 0.9 and reply.body["embeds"]
 
 
+async def until_identified(discord: FakeDiscord, count: int, process=None) -> None:
+    """Wait (up to a minute) until `count` shards identified, or the bot process ended."""
+    for _ in range(600):
+        if len(discord.identified) >= count or (process and process.returncode is not None):
+            return
+        await asyncio.sleep(0.1)
+
+
 async def test_two_shards_both_identify(tmp_path: Path) -> None:
     async with FakeDiscord(shards=2) as discord:
         settings = {
@@ -185,10 +193,7 @@ async def test_two_shards_both_identify(tmp_path: Path) -> None:
             "SOURCECHECK_DISCORD_SHARDS": "2",
         }
         async with start_bot(tmp_path, settings) as process:
-            for _ in range(600):
-                if len(discord.identified) >= 2 or process.returncode is not None:
-                    break
-                await asyncio.sleep(0.1)
+            await until_identified(discord, 2, process)
             assert sorted(i["shard"] for i in discord.identified) == [[0, 2], [1, 2]], log_tail(
                 tmp_path
             )
@@ -209,10 +214,7 @@ async def test_the_shards_split_across_processes_sharing_one_database(tmp_path: 
         first = start_bot(tmp_path / "a", common | {"SOURCECHECK_DISCORD_SHARD_IDS": "1"})
         second = start_bot(tmp_path / "b", common | {"SOURCECHECK_DISCORD_SHARD_IDS": "0"})
         async with first, second:
-            for _ in range(600):
-                if len(discord.identified) >= 2:
-                    break
-                await asyncio.sleep(0.1)
+            await until_identified(discord, 2)
         assert sorted(i["shard"] for i in discord.identified) == [[0, 2], [1, 2]]
 
 
