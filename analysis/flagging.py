@@ -16,6 +16,7 @@ from analysis.evidence import Evidence
 from analysis.features import attribution_features
 from analysis.linear import LinearModel, load_model
 from analysis.report import FLAG_MODEL
+from analysis.vague_sources import strongest
 
 LOOKBACK = 6
 VAGUE_MODEL = "vague"
@@ -72,13 +73,14 @@ def flag_features(
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    """The trained models' view of one sentence: P(flag), P(vague, were it flagged), P(it
-    reports someone's words), and the word that most made it sound vague."""
+    """The trained models' view of one sentence: P(flag), the vague-source model's highest
+    probability over its phrases, P(it reports someone's words), and the vague source (the
+    phrase with that probability, when it reaches the model's threshold)."""
 
     flag: float
     vague: float
     attributed: float
-    vague_word: str | None = None
+    vague_source: str | None = None
 
 
 def score_article(
@@ -89,23 +91,17 @@ def score_article(
     vague = vague or load_model(VAGUE_MODEL)
     features_of, attributed = article_features(items)
     scores = []
-    for i, features in enumerate(features_of):
+    for item, features, attributed_p in zip(items, features_of, attributed, strict=True):
+        vague_p, vague_source = strongest(vague, item.span)
         scores.append(
             Scores(
                 flag=flags.probability(features),
-                vague=vague.probability(features),
-                attributed=attributed[i],
-                vague_word=_strongest_word(vague, features),
+                vague=vague_p,
+                attributed=attributed_p,
+                vague_source=vague_source,
             )
         )
     return scores
-
-
-def _strongest_word(model: LinearModel, features: dict[str, float]) -> str | None:
-    """The sentence's word with the largest positive weight in `model`."""
-    words = [(model.weights.get(k, 0.0), k) for k in features if k.startswith("w=")]
-    weight, key = max(words, default=(0.0, ""))
-    return key.removeprefix("w=") if weight > 0 else None
 
 
 def _last_source(items: Sequence[Evidence], i: int) -> dict[str, float]:

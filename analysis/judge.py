@@ -178,11 +178,11 @@ def _decision(
     if flaggable:
         if found.status is Status.VAGUE and vague:
             return Kind.CLAIM, Status.VAGUE, vague
-        if scores.vague >= 0.5 and scores.vague_word:
+        if scores.vague_source:
             return (
                 Kind.CLAIM,
                 Status.VAGUE,
-                (Source(name=scores.vague_word, kind=SourceKind.VAGUE),),
+                (Source(name=scores.vague_source, kind=SourceKind.VAGUE),),
             )
         return Kind.CLAIM, Status.UNSOURCED, ()
     if named or (carried and item.kind is Kind.CLAIM):

@@ -10,13 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from flagdata import SCORED, LabelledArticle
+from flagdata import SCORED, LabelledArticle, words
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from analysis.judge import is_flaggable
 from analysis.linear import LinearModel
+from analysis.report import Status
+from analysis.vague_sources import candidates
 
 SEED = 0
 FOLDS = 5
@@ -76,14 +79,54 @@ def training_rows(articles: Sequence[LabelledArticle]) -> tuple[list[dict[str, f
 
 
 def vague_rows(articles: Sequence[LabelledArticle]) -> tuple[list[dict[str, float]], list[int]]:
-    """Sentences of ours covering gold sentences to flag: vague (V) or not (U)."""
+    """Every candidate vague source (`analysis.vague_sources`) of the sentences of ours that
+    cover scored gold sentences: positive when the gold sentence is vague (V) and the phrase
+    shares a content word with the source its readers gave."""
     features, labels = [], []
     for article in articles:
         for gold in article.gold:
-            if gold.label in ("U", "V") and gold.match is not None:
-                features.append(article.features[gold.match])
-                labels.append(int(gold.label == "V"))
+            if gold.label not in SCORED or gold.match is None:
+                continue
+            wanted = content_words(gold.source) if gold.label == "V" else set()
+            for candidate in candidates(article.evidence[gold.match].span):
+                features.append(candidate.features)
+                labels.append(int(bool(wanted & content_words(candidate.phrase))))
     return features, labels
+
+
+def content_words(text: str) -> set[str]:
+    """The words of `text` less English stop words; all its words when it has no others
+    ("some", "many")."""
+    everything = set(words(text))
+    return everything - STOP_WORDS or everything
+
+
+def vague_model(articles: Sequence[LabelledArticle], c: float, threshold: float) -> LinearModel:
+    """The vague-source model fitted on `articles`, class-balanced, calling a phrase a vague
+    source from `threshold`."""
+    model = fit(*vague_rows(articles), c, "vague", balanced=True)
+    return LinearModel(model.name, model.weights, model.bias, threshold=threshold, params={"C": c})
+
+
+def vague_calls(
+    articles: Sequence[LabelledArticle], probabilities: Probabilities, threshold: float
+) -> Counts:
+    """Over scored gold sentences to flag (U, V): vague (V) against called vague, where a
+    sentence is called vague when the rules found a vague source or its strongest candidate's
+    probability reaches `threshold`."""
+    tp = fp = fn = tn = 0
+    for article, ps in zip(articles, probabilities, strict=True):
+        for gold in article.gold:
+            if gold.label not in ("U", "V") or gold.match is None:
+                continue
+            item = article.evidence[gold.match]
+            called = item.found.status is Status.VAGUE or ps[gold.match] >= threshold
+            vague = gold.label == "V"
+            tp += vague and called
+            fp += called and not vague
+            fn += vague and not called
+            tn += not vague and not called
+    return Counts(tp, fp, fn, tn)
 
 
 def fit(

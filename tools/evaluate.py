@@ -32,13 +32,12 @@ from crossval import (
     platt,
     reliability,
     training_rows,
-    vague_rows,
+    vague_model,
 )
 from flagdata import best_match, read_labelled, words
 from train import (
     CLAIMBUSTER_C,
     POSITIVE_ATTRIBUTION,
-    VAGUE_C,
     WEASEL_C,
     cached,
     claimbuster,
@@ -132,8 +131,9 @@ def evaluate_folds(eval_dir: Path) -> list[tuple[str, str]]:
     slope, intercept = platt(raw, articles)
     probabilities = calibrate(raw, slope, intercept)
     points = operating_points(articles, probabilities)
+    vague = load_model("vague")
     vague_models = fold_models(
-        articles, lambda part: fit(*vague_rows(part), VAGUE_C, "fold", balanced=True)
+        articles, lambda part: vague_model(part, vague.params["C"], vague.threshold)
     )
     scores = [
         score_article(a.evidence, calibrated(flags, slope, intercept), vague)
@@ -167,8 +167,9 @@ def _prf_text(counts) -> str:
 
 def _sources_and_vague(articles, verdicts) -> list[tuple[str, str]]:
     """Sourced gold sentences whose sentence names a source sharing a word with the gold
-    source, and vague gold sentences called vague, as `score_flags.py` counts them."""
-    named = sourced = vague = called = 0
+    source, and vague gold sentences called vague, as `score_flags.py` counts them; and how
+    many of the scored sentences called vague are vague."""
+    named = sourced = vague = called = calls = 0
     for article, sentences in zip(articles, verdicts, strict=True):
         for gold in article.gold:
             match = sentences[gold.match] if gold.match is not None else None
@@ -179,9 +180,12 @@ def _sources_and_vague(articles, verdicts) -> list[tuple[str, str]]:
             if gold.label == "V":
                 vague += 1
                 called += bool(match) and match.status == "vague"
+            if gold.label in "UVSN" and match and match.status == "vague":
+                calls += 1
     return [
         ("folds sources named correctly", f"{named / max(1, sourced):.3f} ({named}/{sourced})"),
         ("folds vague called vague", f"{called / max(1, vague):.3f} ({called}/{vague})"),
+        ("folds vague calls that are vague", f"{called / max(1, calls):.3f} ({called}/{calls})"),
     ]
 
 

@@ -1,4 +1,4 @@
-"""`make train`: train the two models the judgement uses, from ../shared/eval.
+"""`make train`: train the three models the judgement uses, from ../shared/eval.
 
 attribution: PolNeAR `train` sentences (attributed with a source, or content of an
 attribution made elsewhere, vs none), features from `analysis/features.py`; the
@@ -10,6 +10,11 @@ its neighbours' findings. Regularisation is chosen by the mean F1 over folds gro
 article (`tools/crossval.py`) over flags-train + flags-dev; the probability is calibrated
 (Platt scaling on the out-of-fold predictions) and the sensitivities are operating points on
 the calibrated folds. The shipped weights are fitted on flags-train alone.
+
+vague: the vague-source model (`analysis/vague_sources.py`), a class-balanced logistic
+regression over each candidate phrase (the phrase the readers gave as a `V` sentence's
+source against every other candidate); regularisation and threshold chosen by the F1 of
+vague calls (V against U) on the same folds, the weights fitted on flags-train alone.
 
 The same features and trainer give the ClaimBuster check-worthiness and CoNLL-2010 weasel
 figures of `make eval` (5-fold cross-validation, regularisation CLAIMBUSTER_C, WEASEL_C).
@@ -35,12 +40,14 @@ from crossval import (
     calibrated,
     counts_at,
     fit,
+    fold_models,
     folds,
     operating_points,
     out_of_fold,
     platt,
     training_rows,
-    vague_rows,
+    vague_calls,
+    vague_model,
 )
 from flagdata import read_labelled
 from sklearn.model_selection import StratifiedKFold
@@ -53,13 +60,15 @@ from analysis.features import (
 )
 from analysis.linear import LinearModel, load_model, save_model
 from analysis.nlp import OUR_COMPONENTS, load_pipeline
+from analysis.vague_sources import strongest
 
 POSITIVE_ATTRIBUTION = frozenset({"attribution_with_source", "content_of_attribution_elsewhere"})
 C_GRID = (0.1, 0.3, 1.0)
 CLAIMBUSTER_C = 0.3
 WEASEL_C = 1.0
 FLAGS_C_GRID = (0.01, 0.03, 0.1, 0.3)
-VAGUE_C = 0.3  # V against U, class-balanced: chosen on the same folds
+VAGUE_C_GRID = (0.1, 0.3, 1.0)
+VAGUE_THRESHOLDS = tuple(round(0.3 + 0.05 * i, 2) for i in range(14))
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "analysis" / "data"
 CACHE = ROOT / ".cache" / "train"
@@ -181,9 +190,30 @@ def train_flags(eval_dir: Path, out: Path) -> None:
     model = calibrated(fit(*training_rows(training), c, "flags"), slope, intercept)
     model = LinearModel(model.name, model.weights, model.bias, points=points, params={"C": c})
     save(model, out / "flags.json.gz", f"C={c}, points {points}")
-    vague = fit(*vague_rows(training), VAGUE_C, "vague", balanced=True)
-    vague = LinearModel(vague.name, vague.weights, vague.bias, params={"C": VAGUE_C})
-    save(vague, out / "vague.json.gz", f"C={VAGUE_C}, balanced")
+    train_vague(articles, out)
+
+
+def train_vague(articles, out: Path) -> None:
+    """The vague-source model: regularisation and threshold chosen by the F1 of vague calls
+    (V against U) on the same folds; the shipped weights fitted on flags-train alone."""
+    best = None
+    for c in VAGUE_C_GRID:
+        models = fold_models(articles, lambda part, c=c: vague_model(part, c, 0.5))
+        probabilities = [
+            [strongest(m, item.span)[0] for item in a.evidence]
+            for a, m in zip(articles, models, strict=True)
+        ]
+        for threshold in VAGUE_THRESHOLDS:
+            counts = vague_calls(articles, probabilities, threshold)
+            print(
+                f"vague C={c} threshold {threshold:.2f}: P {counts.precision:.3f} "
+                f"R {counts.recall:.3f} F1 {counts.f1:.3f}"
+            )
+            if best is None or counts.f1 > best[0]:
+                best = (counts.f1, c, threshold)
+    _, c, threshold = best
+    training = [a for a in articles if a.dataset != "dev"]
+    save(vague_model(training, c, threshold), out / "vague.json.gz", f"C={c}, from {threshold}")
 
 
 def fold_mean_f1(articles, probabilities, threshold: float) -> float:

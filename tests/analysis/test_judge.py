@@ -359,3 +359,41 @@ def test_he_and_she_go_to_the_last_person_of_that_gender_the_article_shows() -> 
 def test_with_no_gender_shown_he_or_she_is_the_last_subject_named() -> None:
     report = judged("Jordan Lee met Sam Park on Monday. He said the deal was close.")
     assert source_names(report, "He said") == ["Jordan Lee"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        (
+            "Some analysts said the ferry was reportedly sold to Harbour Lines.",
+            ["Some analysts", "the ferry", "reportedly", "was reportedly sold"],
+        ),
+        ("He said the ferry had been sold by Anna Berg.", ["the ferry"]),
+        (
+            "A source close to the mayor said the ferry was sold.",
+            ["A source", "the ferry", "was sold"],
+        ),
+        ("Anna Berg and Harbour Lines denied it.", []),
+    ],
+)
+def test_vague_source_candidates_stand_where_a_source_stands_and_name_no_one(
+    text: str, phrases: list[str]
+) -> None:
+    """Subjects, passive agents, adverbs of the verb and agentless passives, never a name,
+    a personal pronoun or a verb with its agent."""
+    from analysis.vague_sources import candidates
+
+    span = load_pipeline(None)(text)[:]
+    assert [c.phrase for c in candidates(span)] == phrases
+
+
+def test_the_vague_source_quoted_is_the_strongest_candidate_from_the_threshold() -> None:
+    from analysis.linear import LinearModel
+    from analysis.vague_sources import strongest
+
+    span = load_pipeline(None)("Some analysts said the ferry was reportedly sold.")[:]
+    leaning = LinearModel("vague", {"lemma=reportedly": 3.0, "lemma=analyst": 1.0}, bias=0.0)
+    probability, phrase = strongest(leaning, span)
+    assert phrase == "reportedly" and probability > 0.95
+    strict = LinearModel("vague", leaning.weights, bias=0.0, threshold=0.99)
+    assert strongest(strict, span) == (probability, None)

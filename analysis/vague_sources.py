@@ -1,0 +1,117 @@
+"""Vague sources: the unnamed source a sentence leans on, found among its phrases by a model.
+
+A vague source stands where a source stands and names no one: an indefinite or plural
+subject or passive agent ("some analysts", "a source close to the family", "critics"), an
+adverb of the verb ("reportedly", "widely"), a passive with no agent ("has been accused",
+"is considered"), or a subject that is a common noun ("the rumours"). Each such phrase is a
+candidate. A logistic regression trained on labelled articles (`make train`: the phrases
+readers gave as the vague source of a `V` sentence against every other candidate) weighs
+its head word, its determiners, its role, the verb it hangs on, and the word vectors of
+both, so a noun never seen in training ("commentators") is judged by the nouns it is like.
+The strongest candidate at or above the model's threshold is the sentence's vague source,
+and the reply quotes it.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from analysis.linear import LinearModel
+
+SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+MODIFIER_DEPS = frozenset({"det", "amod", "nummod", "compound", "predet"})
+DESCRIBING_DEPS = frozenset({"det", "amod", "nummod", "predet"})
+VECTOR_SCALE = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A phrase that may be the sentence's vague source, and the model's features of it."""
+
+    phrase: str
+    features: dict[str, float]
+
+
+def candidates(span: Span) -> list[Candidate]:
+    """Every phrase of `span` that stands where a source stands and names no one."""
+    return [
+        Candidate(_phrase(token, role).text, _features(token, role)) for token, role in _roles(span)
+    ]
+
+
+def strongest(model: LinearModel, span: Span) -> tuple[float, str | None]:
+    """The model's highest probability over the candidates of `span`, and the phrase that has
+    it when it reaches the model's threshold (else None: no vague source to show)."""
+    scored = [(model.probability(c.features), c.phrase) for c in candidates(span)]
+    probability, phrase = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+    return probability, phrase if probability >= model.threshold else None
+
+
+def _roles(span: Span) -> Iterator[tuple[Token, str]]:
+    """The tokens that head a candidate, each with its role."""
+    for token in span:
+        if token.ent_type_ or token.pos_ == "PROPN":
+            continue
+        if token.pos_ == "ADV" and token.dep_ == "advmod" and token.head.pos_ in ("VERB", "AUX"):
+            yield token, "adverb"
+        elif token.pos_ == "VERB" and _agentless_passive(token):
+            yield token, "passive"
+        elif _source_slot(token) and token.pos_ == "PRON":
+            if "Prs" not in token.morph.get("PronType"):
+                yield token, "pronoun"
+        elif _source_slot(token) and token.pos_ == "NOUN":
+            yield token, "indefinite" if _indefinite(token) else "common"
+
+
+def _source_slot(token: Token) -> bool:
+    """A subject, or the object of a passive's "by"."""
+    return token.dep_ in SUBJECT_DEPS or (token.dep_ == "pobj" and token.head.dep_ == "agent")
+
+
+def _agentless_passive(verb: Token) -> bool:
+    children = [c.dep_ for c in verb.children]
+    return "auxpass" in children and "agent" not in children
+
+
+def _indefinite(noun: Token) -> bool:
+    """A plural ("analysts") or a singular with an indefinite determiner or a number ("a
+    source", "one official"); a bare or definite singular is someone in particular."""
+    if noun.tag_ in ("NNS", "NNPS"):
+        return True
+    return any(
+        (t.dep_ == "det" and "Ind" in t.morph.get("Definite")) or t.dep_ == "nummod"
+        for t in noun.lefts
+    )
+
+
+def _phrase(token: Token, role: str) -> Span:
+    """The words to quote: an adverb alone; a passive with its auxiliaries ("has been
+    accused"); a noun with its determiners and modifiers ("some senior analysts")."""
+    if role == "adverb":
+        return token.doc[token.i : token.i + 1]
+    wanted = ("aux", "auxpass") if role == "passive" else MODIFIER_DEPS
+    start = min([token, *(t for t in token.lefts if t.dep_ in wanted)], key=lambda t: t.i)
+    return token.doc[start.i : token.i + 1]
+
+
+def _features(token: Token, role: str) -> dict[str, float]:
+    """The candidate's role, head word, form, determiners, governing verb, and the word
+    vectors of its head and of that verb."""
+    head = token.head
+    features = {
+        f"role={role}": 1.0,
+        f"lemma={token.lemma_.lower()}": 1.0,
+        f"tag={token.tag_}": 1.0,
+        f"role={role}|tag={token.tag_}": 1.0,
+        f"dep={token.dep_}": 1.0,
+        f"governor={head.lemma_.lower()}": 1.0,
+    }
+    for modifier in token.lefts:
+        if modifier.dep_ in DESCRIBING_DEPS:
+            features[f"modifier={modifier.lower_}"] = 1.0
+    for prefix, word in (("hv", token), ("gv", head)):
+        if word.has_vector:
+            for i, value in enumerate(word.vector):
+                features[f"{prefix}{i}"] = round(float(value) * VECTOR_SCALE, 4)
+    return features
