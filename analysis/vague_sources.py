@@ -21,6 +21,7 @@ from analysis.linear import LinearModel
 
 SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 MODIFIER_DEPS = frozenset({"det", "amod", "nummod", "compound", "predet"})
+PASSIVE_LEAD_DEPS = frozenset({"aux", "auxpass", "nsubjpass"})
 DESCRIBING_DEPS = frozenset({"det", "amod", "nummod", "predet"})
 VECTOR_SCALE = 0.3
 
@@ -86,13 +87,21 @@ def _indefinite(noun: Token) -> bool:
 
 
 def _phrase(token: Token, role: str) -> Span:
-    """The words to quote: an adverb alone; a passive with its auxiliaries ("has been
-    accused"); a noun with its determiners and modifiers ("some senior analysts")."""
+    """The words to quote: an adverb alone; a passive with its auxiliaries and a pronoun
+    subject ("has been accused", "I'm told", "it is believed"); a noun with its determiners
+    and modifiers ("some senior analysts")."""
     if role == "adverb":
         return token.doc[token.i : token.i + 1]
-    wanted = ("aux", "auxpass") if role == "passive" else MODIFIER_DEPS
-    start = min([token, *(t for t in token.lefts if t.dep_ in wanted)], key=lambda t: t.i)
+    if role == "passive":
+        lead = [t for t in token.lefts if t.dep_ in PASSIVE_LEAD_DEPS and _passive_lead(t)]
+    else:
+        lead = [t for t in token.lefts if t.dep_ in MODIFIER_DEPS]
+    start = min([token, *lead], key=lambda t: t.i)
     return token.doc[start.i : token.i + 1]
+
+
+def _passive_lead(token: Token) -> bool:
+    return token.dep_ != "nsubjpass" or token.pos_ == "PRON"
 
 
 def _features(token: Token, role: str) -> dict[str, float]:
