@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 from spacy.tokens import Doc, Span, Token
 
 from analysis.attribution import Attribution, Context, attribute
+from analysis.continuing import CONTINUING_MODEL, carried_sources
 from analysis.docindex import index_of
 from analysis.evidence import Evidence
 from analysis.extract import Article
-from analysis.features import QUOTE_MARKS, Surroundings
+from analysis.features import Surroundings
 from analysis.flagging import Scores, score_article
 from analysis.lexicon import (
     BOILERPLATE_PATTERNS,
@@ -24,7 +25,7 @@ from analysis.lexicon import (
     PERSONAL_PRONOUNS,
     SWEEPING_WORDS,
 )
-from analysis.linear import load_model
+from analysis.linear import LinearModel, load_model
 from analysis.report import (
     FLAG_MODEL,
     Kind,
@@ -81,32 +82,15 @@ def judge_sentences(
     scores: list[Scores],
     points: dict[str, float],
     sensitivity: Sensitivity,
+    continuing: LinearModel | None = None,
 ) -> list[Sentence]:
-    """The verdicts on an article's sentences, given the models' scores for each."""
+    """The verdicts on an article's sentences, given the models' scores for each; the source
+    a sentence may continue comes from the shipped continuing model unless one is given."""
+    carried = carried_sources(continuing or load_model(CONTINUING_MODEL), items)
     return [
-        judge_sentence(item, scores[i], _carried(items, i), points, sensitivity)
+        judge_sentence(item, scores[i], carried[i], points, sensitivity)
         for i, item in enumerate(items)
     ]
-
-
-def _carried(items: list[Evidence], i: int) -> tuple[Source, ...]:
-    """The source a sentence may continue: the speaker of the quotation it continues; for a
-    quotation that opens here, the speaker the next sentence of the paragraph names ("... ,"
-    Smith said); else the last source named before it in the article; else the one the next
-    sentence of its paragraph names ("Two men were arrested. Police said ...")."""
-    item = items[i]
-    following = items[i + 1] if i + 1 < len(items) else None
-    ahead: tuple[Source, ...] = ()
-    if following is not None and following.paragraph == item.paragraph:
-        ahead = following.named_sources[:1]
-    continuing = tuple(s for s in item.found.sources if s.kind is SourceKind.QUOTE)
-    if continuing:
-        return continuing[:1]
-    if ahead and item.span.text.lstrip().startswith(QUOTE_MARKS):
-        return ahead
-    if item.carried:
-        return (Source(name=item.carried, kind=SourceKind.QUOTE),)
-    return ahead
 
 
 def judge_sentence(

@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from analysis.continuing import Candidate, article_candidates
 from analysis.judge import is_flaggable
 from analysis.linear import LinearModel
 from analysis.report import Status
@@ -92,6 +93,64 @@ def vague_rows(articles: Sequence[LabelledArticle]) -> tuple[list[dict[str, floa
                 features.append(candidate.features)
                 labels.append(int(bool(wanted & content_words(candidate.phrase))))
     return features, labels
+
+
+def continuing_rows(
+    articles: Sequence[LabelledArticle],
+) -> tuple[list[dict[str, float]], list[int]]:
+    """The candidates (`analysis.continuing`) of every sentence of ours that names no source
+    itself and covers a sourced gold sentence (S) with a source: positive when the candidate
+    shares a content word with that source."""
+    features, labels = [], []
+    for article, found in zip(articles, continuing_candidates(articles), strict=True):
+        for gold, candidate in _continuing_pairs(article, found):
+            features.append(candidate.features)
+            labels.append(
+                int(bool(content_words(gold.source) & content_words(candidate.source.name)))
+            )
+    return features, labels
+
+
+def continuing_candidates(articles: Sequence[LabelledArticle]) -> list[list[list[Candidate]]]:
+    """Every article's candidates, sentence by sentence."""
+    return [article_candidates(a.evidence) for a in articles]
+
+
+def continued_right(
+    articles: Sequence[LabelledArticle],
+    found: Sequence[list[list[Candidate]]],
+    models: Sequence[LinearModel],
+) -> tuple[int, int]:
+    """Sourced gold sentences (S, with a source) whose sentence names none itself, and how
+    many of them each article's model continues with a source sharing a word with the gold
+    source, as `score_flags.py` counts source names."""
+    right = total = 0
+    for article, candidates_of, model in zip(articles, found, models, strict=True):
+        for gold in article.gold:
+            if not _carries(article, gold):
+                continue
+            total += 1
+            options = candidates_of[gold.match]
+            if options:
+                best = max(options, key=lambda c: model.probability(c.features))
+                right += bool(set(words(gold.source)) & set(words(best.source.name)))
+    return right, total
+
+
+def _carries(article: LabelledArticle, gold) -> bool:
+    return (
+        gold.label == "S"
+        and bool(gold.source)
+        and gold.match is not None
+        and not article.evidence[gold.match].named_sources
+    )
+
+
+def _continuing_pairs(article: LabelledArticle, found: list[list[Candidate]]):
+    for gold in article.gold:
+        if _carries(article, gold):
+            for candidate in found[gold.match]:
+                yield gold, candidate
 
 
 def content_words(text: str) -> set[str]:

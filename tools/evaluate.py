@@ -25,6 +25,7 @@ from pathlib import Path
 from crossval import (
     calibrate,
     calibrated,
+    continuing_rows,
     counts_at,
     fit,
     fold_models,
@@ -135,6 +136,10 @@ def evaluate_folds(eval_dir: Path) -> list[tuple[str, str]]:
     vague_models = fold_models(
         articles, lambda part: vague_model(part, vague.params["C"], vague.threshold)
     )
+    continuing = load_model("continuing").params["C"]
+    continuing_models = fold_models(
+        articles, lambda part: fit(*continuing_rows(part), continuing, "fold")
+    )
     scores = [
         score_article(a.evidence, calibrated(flags, slope, intercept), vague)
         for a, flags, vague in zip(articles, flag_models, vague_models, strict=True)
@@ -143,8 +148,8 @@ def evaluate_folds(eval_dir: Path) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for level in Sensitivity:
         verdicts = [
-            judge_sentences(a.evidence, ss, points, level)
-            for a, ss in zip(articles, scores, strict=True)
+            judge_sentences(a.evidence, ss, points, level, model)
+            for a, ss, model in zip(articles, scores, continuing_models, strict=True)
         ]
         flagged = [[s.flagged for s in v] for v in verdicts]
         for dataset in ("", *DATASETS) if level is Sensitivity.MEDIUM else ("",):

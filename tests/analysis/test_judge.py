@@ -397,3 +397,27 @@ def test_the_vague_source_quoted_is_the_strongest_candidate_from_the_threshold()
     assert phrase == "reportedly" and probability > 0.95
     strict = LinearModel("vague", leaning.weights, bias=0.0, threshold=0.99)
     assert strongest(strict, span) == (probability, None)
+
+
+SPEAKERS = (
+    "Harbour master Ewan Price said the ferry was late again on Monday.",
+    "Mayor Lena Holm blamed the weather. Critics said the timetable was at fault.",
+    '"It was losing money every week," Price said. "The crew knew it and the council knew it."',
+)
+
+
+def test_continuing_candidates_are_the_sources_around_nearest_first_never_a_vague_one() -> None:
+    from analysis.continuing import article_candidates
+
+    found = article_candidates(evidence(*SPEAKERS))
+    assert [[c.source.name for c in candidates] for candidates in found] == [
+        ["Lena Holm"],
+        ["Ewan Price"],
+        ["Lena Holm", "Ewan Price"],
+        ["Lena Holm", "Ewan Price"],
+        ["Ewan Price", "Lena Holm"],
+    ]
+
+
+def test_a_quotations_later_sentence_carries_its_speaker() -> None:
+    assert source_names(judged(*SPEAKERS), '"The crew') == ["Ewan Price"]
