@@ -20,6 +20,8 @@ LEAF_BLOCKS = frozenset({"p", "head", "item", "cell", "quote", "code"})
 _SPACE = re.compile(r"\s+")
 _PARAGRAPH_END = re.compile(r"[.!?:;\"'”’)\]]\s*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s")
+_BETWEEN_SENTENCES = re.compile(r"[a-z]{3}[.!?][\"'”’)\]]*\s+[\"'“‘(]?[A-Z]")
+_CLOSED = re.compile(r"[.!?][\"'”’)\]]*$")
 MAX_BODY_CHARS = 100_000  # longer articles are read this far (the README says so)
 
 
@@ -201,7 +203,8 @@ def extract_html(html: str, url: str | None = None) -> Article:
 
 
 def extract_text(text: str, url: str | None = None) -> Article:
-    """Build an article from plain text: the first line is the headline when a blank line follows.
+    """Build an article from plain text: the first line is the headline when a blank line
+    follows and it is not a paragraph of sentences (two or more, the last one closed).
 
     Paragraphs are separated by blank lines, or by a line break after a line that ends a
     sentence; other line breaks (hard wrapping) are joined with a space.
@@ -209,7 +212,7 @@ def extract_text(text: str, url: str | None = None) -> Article:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     lines = text.split("\n")
     title = None
-    if len(lines) > 2 and lines[0].strip() and not lines[1].strip():
+    if len(lines) > 2 and lines[0].strip() and not lines[1].strip() and _headline(lines[0]):
         title = lines[0].strip()
         lines = lines[2:]
     builder = _BodyBuilder()
@@ -221,6 +224,14 @@ def extract_text(text: str, url: str | None = None) -> Article:
             builder.add([(" ".join(current), None)])
             current = []
     return _finish(builder, title=title, site=_host(url), author=None, date=None, url=url)
+
+
+def _headline(line: str) -> bool:
+    """Whether a first line reads as a headline: not two sentences or more ending with a
+    full stop. A break after a lower-case word of three letters or more counts, so that
+    "U.S." and "Sen." in a headline do not."""
+    line = line.strip()
+    return not (_BETWEEN_SENTENCES.search(line) and _CLOSED.search(line))
 
 
 def _finish(builder: _BodyBuilder, **metadata: str | None) -> Article:

@@ -69,3 +69,19 @@ def test_the_date_comes_from_metadata_only() -> None:
     assert extract_html(_page(""), "https://news.example.com/rail").date is None
     dated = _page('<meta property="article:published_time" content="2024-05-02T08:00:00Z">')
     assert extract_html(dated, "https://news.example.com/rail").date == "2024-05-02"
+
+
+@pytest.mark.parametrize(
+    ("first", "headline"),
+    [
+        ("Sen. Warren asks Obama to fire SEC chief, a longtime nemesis.", True),
+        ("Markets Watch Closely as U.S. Elections Near.", True),
+        ("The future of football? Danish club unveil a 'Virtual Grandstand'", True),
+        ("Police said two men were arrested on Monday. They appear in court today.", False),
+    ],
+)
+def test_a_pasted_first_paragraph_is_body_not_headline(first: str, headline: bool) -> None:
+    """Pasted text often has no headline: a first line of sentences is the article's start."""
+    article = extract_text(f"{first}\n\nThe council met on Tuesday.")
+    assert (article.title == first) is headline
+    assert article.body.startswith("The council" if headline else first)
