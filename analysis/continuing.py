@@ -37,9 +37,10 @@ class Candidate:
 def article_candidates(items: Sequence[Evidence]) -> list[list[Candidate]]:
     """The candidates of every sentence of an article, in one pass."""
     mentions: Counter[str] = Counter()
+    people = set((items[0].span.doc._.sourcecheck_people or {}).values()) if items else set()
     found = []
     for i, item in enumerate(items):
-        found.append(candidates(items, i, mentions))
+        found.append(candidates(items, i, mentions, people))
         mentions.update(s.name for s in item.found.sources if s.kind is not SourceKind.VAGUE)
     return found
 
@@ -52,9 +53,11 @@ def carried_sources(model: LinearModel, items: Sequence[Evidence]) -> list[tuple
     ]
 
 
-def candidates(items: Sequence[Evidence], i: int, mentions: Counter[str]) -> list[Candidate]:
+def candidates(
+    items: Sequence[Evidence], i: int, mentions: Counter[str], people: set[str]
+) -> list[Candidate]:
     """The sources sentence `i` may continue, nearest first, each once; `mentions` counts how
-    often the article named each source before it."""
+    often the article named each source before it, `people` are the people it names."""
     item = items[i]
     guessed = {s.name for s in rule_guess(items, i)}
     seen: dict[str, tuple[int, Source]] = {}
@@ -67,10 +70,20 @@ def candidates(items: Sequence[Evidence], i: int, mentions: Counter[str]) -> lis
     for source in [*item.found.sources, *rule_guess(items, i)]:
         if source.kind is SourceKind.QUOTE and source.name not in seen:
             seen[source.name] = (i, source)
+    here = _Sentence.of(item)
     return [
         Candidate(
             Source(name=source.name, kind=SourceKind.QUOTE),
-            _features(items, i, j, source, rank, mentions[source.name], source.name in guessed),
+            _features(
+                here,
+                items[j],
+                j - i,
+                source,
+                rank=rank,
+                mentions=mentions[source.name],
+                guessed=source.name in guessed,
+                person=source.name in people,
+            ),
         )
         for rank, (j, source) in enumerate(seen.values())
     ]
@@ -96,22 +109,45 @@ def rule_guess(items: Sequence[Evidence], i: int) -> tuple[Source, ...]:
     return ahead
 
 
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """What the features need of the sentence the candidates are for, read once."""
+
+    item: Evidence
+    words: frozenset[str]
+    pronouns: tuple[str, ...]
+    opens_quote: bool
+
+    @classmethod
+    def of(cls, item: Evidence) -> "_Sentence":
+        return cls(
+            item=item,
+            words=frozenset(t.lower_ for t in item.span if not t.is_stop),
+            pronouns=tuple(
+                t.lower_ for t in item.span if t.dep_ in SUBJECT_DEPS and t.pos_ == "PRON"
+            ),
+            opens_quote=item.span.text.lstrip().startswith(QUOTE_MARKS),
+        )
+
+
 def _features(
-    items: Sequence[Evidence],
-    i: int,
-    j: int,
+    here: _Sentence,
+    mention: Evidence,
+    offset: int,
     source: Source,
+    *,
     rank: int,
     mentions: int,
     guessed: bool,
+    person: bool,
 ) -> dict[str, float]:
-    """How candidate `source`, named in sentence `j`, stands to sentence `i`."""
-    item, mention = items[i], items[j]
-    distance = str(j - i) if j - i > -6 else "far"
+    """How candidate `source`, named in `mention`, `offset` sentences from the sentence
+    `here`, stands to it."""
+    item = here.item
+    distance = str(offset) if offset > -6 else "far"
     paragraph = "same" if mention.paragraph == item.paragraph else "other"
-    near = max(j - i, -3)
-    people = set((item.span.doc._.sourcecheck_people or {}).values())
-    person = "person" if source.name in people else "other"
+    near = max(offset, -3)
+    who = "person" if person else "other"
     features = {
         f"d={distance}": 1.0,
         f"d={distance}|{paragraph}": 1.0,
@@ -119,7 +155,7 @@ def _features(
         f"kind={source.kind}": 1.0,
         f"rank={min(rank, 4)}": 1.0,
         f"mentions={min(mentions, 5)}": 1.0,
-        f"who={person}": 1.0,
+        f"who={who}": 1.0,
         f"entity={_entity_label(mention, source.name)}": 1.0,
         f"words={min(len(source.name.split()), 4)}": 1.0,
         f"sentence.kind={item.kind}": 1.0,
@@ -129,16 +165,15 @@ def _features(
         features[f"quoted|d={near}"] = 1.0
     if guessed:
         features["rules"] = 1.0
-    if set(source.name.lower().split()) & {t.lower_ for t in item.span if not t.is_stop}:
+    if set(source.name.lower().split()) & here.words:
         features["named.here"] = 1.0
-    if item.span.text.lstrip().startswith(QUOTE_MARKS):
+    if here.opens_quote:
         features[f"opens.quote|{source.kind}"] = 1.0
         features[f"opens.quote|d={near}"] = 1.0
     if item.where.in_quote:
         features[f"in.quote|d={near}"] = 1.0
-    for token in item.span:
-        if token.dep_ in SUBJECT_DEPS and token.pos_ == "PRON":
-            features[f"pronoun={token.lower_}|{person}"] = 1.0
+    for pronoun in here.pronouns:
+        features[f"pronoun={pronoun}|{who}"] = 1.0
     for cue in mention.found.cues[:3]:
         name = cue.split(":")[0]
         features[f"cue={name}"] = 1.0

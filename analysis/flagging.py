@@ -16,7 +16,7 @@ from analysis.evidence import Evidence
 from analysis.features import attribution_features
 from analysis.linear import LinearModel, load_model
 from analysis.report import FLAG_MODEL
-from analysis.vague_sources import strongest
+from analysis.vague_sources import Scorer, strongest
 
 LOOKBACK = 6
 VAGUE_MODEL = "vague"
@@ -88,11 +88,11 @@ def score_article(
 ) -> list[Scores]:
     """Every sentence's scores, from the shipped models unless others are given."""
     flags = flags or load_model(FLAG_MODEL)
-    vague = vague or load_model(VAGUE_MODEL)
+    vague_scorer = Scorer(vague or load_model(VAGUE_MODEL), _vector_width(items))
     features_of, attributed = article_features(items)
     scores = []
     for item, features, attributed_p in zip(items, features_of, attributed, strict=True):
-        vague_p, vague_source = strongest(vague, item.span)
+        vague_p, vague_source = strongest(vague_scorer, item.span)
         scores.append(
             Scores(
                 flag=flags.probability(features),
@@ -102,6 +102,11 @@ def score_article(
             )
         )
     return scores
+
+
+def _vector_width(items: Sequence[Evidence]) -> int:
+    """The width of the pipeline's word vectors (0 for an article with no sentences)."""
+    return items[0].span.vocab.vectors_length if items else 0
 
 
 def _last_source(items: Sequence[Evidence], i: int) -> dict[str, float]:

@@ -63,7 +63,7 @@ from analysis.features import (
 )
 from analysis.linear import LinearModel, load_model, save_model
 from analysis.nlp import OUR_COMPONENTS, load_pipeline
-from analysis.vague_sources import strongest
+from analysis.vague_sources import Scorer, strongest
 
 POSITIVE_ATTRIBUTION = frozenset({"attribution_with_source", "content_of_attribution_elsewhere"})
 C_GRID = (0.1, 0.3, 1.0)
@@ -220,12 +220,14 @@ def train_continuing(articles, out: Path) -> None:
 def train_vague(articles, out: Path) -> None:
     """The vague-source model: regularisation and threshold chosen by the F1 of vague calls
     (V against U) on the same folds; the shipped weights fitted on flags-train alone."""
+    width = load_pipeline(None).vocab.vectors_length
     best = None
     for c in VAGUE_C_GRID:
         models = fold_models(articles, lambda part, c=c: vague_model(part, c, 0.5))
+        scorers = [Scorer(m, width) for m in models]
         probabilities = [
-            [strongest(m, item.span)[0] for item in a.evidence]
-            for a, m in zip(articles, models, strict=True)
+            [strongest(scorer, item.span)[0] for item in a.evidence]
+            for a, scorer in zip(articles, scorers, strict=True)
         ]
         for threshold in VAGUE_THRESHOLDS:
             counts = vague_calls(articles, probabilities, threshold)

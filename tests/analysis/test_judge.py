@@ -389,14 +389,26 @@ def test_vague_source_candidates_stand_where_a_source_stands_and_name_no_one(
 
 def test_the_vague_source_quoted_is_the_strongest_candidate_from_the_threshold() -> None:
     from analysis.linear import LinearModel
-    from analysis.vague_sources import strongest
+    from analysis.vague_sources import Scorer, strongest
 
     span = load_pipeline(None)("Some analysts said the ferry was reportedly sold.")[:]
+    width = span.vocab.vectors_length
     leaning = LinearModel("vague", {"lemma=reportedly": 3.0, "lemma=analyst": 1.0}, bias=0.0)
-    probability, phrase = strongest(leaning, span)
+    probability, phrase = strongest(Scorer(leaning, width), span)
     assert phrase == "reportedly" and probability > 0.95
     strict = LinearModel("vague", leaning.weights, bias=0.0, threshold=0.99)
-    assert strongest(strict, span) == (probability, None)
+    assert strongest(Scorer(strict, width), span) == (probability, None)
+
+
+def test_the_vague_scorer_gives_the_models_probability_of_every_feature() -> None:
+    from analysis.linear import load_model
+    from analysis.vague_sources import Scorer, candidates
+
+    span = load_pipeline(None)("Some analysts said the ferry was reportedly sold.")[:]
+    model = load_model("vague")
+    scorer = Scorer(model, span.vocab.vectors_length)
+    for candidate in candidates(span):
+        assert scorer.probability(candidate) == pytest.approx(model.probability(candidate.features))
 
 
 SPEAKERS = (
