@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from analysis.docindex import index_of
 from analysis.evidence import Evidence
 from analysis.features import QUOTE_MARKS
 from analysis.linear import LinearModel
@@ -185,7 +186,7 @@ def _features(
 
 def _entity_label(mention: Evidence, name: str) -> str:
     """The entity type of the source where it was named, "none" if no entity holds it."""
-    for entity in mention.span.ents:
+    for entity in index_of(mention.span.doc).entities_in(mention.span):
         if entity.text in name or name in entity.text:
             return entity.label_
     return "none"
