@@ -161,7 +161,7 @@ def _decision(
     named = item.named_sources
     if flaggable:
         if found.status is Status.VAGUE and vague:
-            return Kind.CLAIM, Status.VAGUE, vague
+            return Kind.CLAIM, Status.VAGUE, _joined(item.span.text, vague)
         if scores.vague_source:
             return (
                 Kind.CLAIM,
@@ -174,6 +174,28 @@ def _decision(
     if item.kind is Kind.CLAIM:
         return Kind.CLAIM, Status.UNSOURCED, ()
     return item.kind, Status.NONE, ()
+
+
+def _joined(text: str, sources: tuple[Source, ...]) -> tuple[Source, ...]:
+    """Vague sources whose words overlap or touch in `text` as the one phrase they make
+    ("Rumors", "Rumors have" and "have been circulating": "Rumors have been circulating"),
+    in the order they stand; a source not found in `text` as it is."""
+    spans: list[list[int]] = []
+    apart: list[Source] = []
+    for source in sources:
+        start = text.find(source.name)
+        if start < 0:
+            apart.append(source)
+        else:
+            spans.append([start, start + len(source.name)])
+    joined: list[list[int]] = []
+    for start, end in sorted(spans):
+        if joined and start <= joined[-1][1] + 1:
+            joined[-1][1] = max(joined[-1][1], end)
+        else:
+            joined.append([start, end])
+    phrases = [Source(name=text[a:b], kind=SourceKind.VAGUE) for a, b in joined]
+    return (*phrases, *apart)
 
 
 def _kind(span: Span, found: Attribution) -> tuple[Kind, list[str]]:

@@ -433,3 +433,9 @@ def test_continuing_candidates_are_the_sources_around_nearest_first_never_a_vagu
 
 def test_a_quotations_later_sentence_carries_its_speaker() -> None:
     assert source_names(judged(*SPEAKERS), '"The crew') == ["Ewan Price"]
+
+
+def test_overlapping_vague_sources_are_quoted_as_the_phrase_they_make() -> None:
+    claim = sentence(judged("Rumors have been circulating that the ferry will be sold."), "Rumors")
+    assert [s.name for s in claim.sources] == ["Rumors have been circulating"]
+    assert claim.reasons == ("vague source: 'Rumors have been circulating'",)
