@@ -1,4 +1,4 @@
-"""`make train`: train the three models the judgement uses, from ../shared/eval.
+"""`make train`: train the four models the judgement uses, from ../shared/eval.
 
 attribution: PolNeAR `train` sentences (attributed with a source, or content of an
 attribution made elsewhere, vs none), features from `analysis/features.py`; the
@@ -15,6 +15,11 @@ vague: the vague-source model (`analysis/vague_sources.py`), a class-balanced lo
 regression over each candidate phrase (the phrase the readers gave as a `V` sentence's
 source against every other candidate); regularisation and threshold chosen by the F1 of
 vague calls (V against U) on the same folds, the weights fitted on flags-train alone.
+
+continuing: which earlier source a sentence that names none carries on
+(`analysis/continuing.py`), a logistic regression over each candidate source (the source
+the readers gave for an `S` sentence against the others); regularisation chosen by how many
+such sentences get the right source on the same folds, weights fitted on flags-train alone.
 
 The same features and trainer give the ClaimBuster check-worthiness and CoNLL-2010 weasel
 figures of `make eval` (5-fold cross-validation, regularisation CLAIMBUSTER_C, WEASEL_C).
@@ -263,7 +268,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=Path("../shared"))
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--only", choices=("attribution", "flags"))
+    parser.add_argument(
+        "--only",
+        choices=("attribution", "flags"),
+        help="attribution: the PolNeAR model; flags: the flag, vague-source and continuing "
+        "models, trained on the labelled articles",
+    )
     args = parser.parse_args()
     eval_dir = args.shared / "eval"
     if args.only in (None, "attribution"):
