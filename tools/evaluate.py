@@ -158,6 +158,7 @@ def evaluate_folds(eval_dir: Path) -> list[tuple[str, str]]:
             rows.append((f"{name} P / R / F1", _prf_text(counts)))
         if level is Sensitivity.MEDIUM:
             rows += _sources_and_vague(articles, verdicts)
+            rows += _error_classes(articles, verdicts)
     table, error = reliability(articles, probabilities)
     print("reliability of score (folds): bin, sentences, mean score, share to flag")
     for label, size, mean, observed in table:
@@ -192,6 +193,26 @@ def _sources_and_vague(articles, verdicts) -> list[tuple[str, str]]:
         ("folds vague called vague", f"{called / max(1, vague):.3f} ({called}/{vague})"),
         ("folds vague calls that are vague", f"{called / max(1, calls):.3f} ({called}/{calls})"),
     ]
+
+
+def _error_classes(articles, verdicts) -> list[tuple[str, str]]:
+    """The wrong verdicts by what went wrong: a flag on a sourced (S) or non-assertion (N)
+    sentence, split by what the rules saw there; a missed U or V sentence; the wrong status
+    on a right flag."""
+    errors: Counter[str] = Counter()
+    for article, sentences in zip(articles, verdicts, strict=True):
+        for gold in article.gold:
+            if gold.label not in "UVSN" or gold.match is None:
+                continue
+            verdict, item = sentences[gold.match], article.evidence[gold.match]
+            if verdict.flagged and gold.label in "SN":
+                seen = "a named source" if item.named_sources else "no source"
+                errors[f"flagged {gold.label}, rules: {item.kind}, {seen}"] += 1
+            elif not verdict.flagged and gold.label in "UV":
+                errors[f"missed {gold.label}"] += 1
+            elif verdict.flagged and (gold.label == "V") != (verdict.status == "vague"):
+                errors[f"flagged {gold.label} called {verdict.status}"] += 1
+    return [(f"folds medium errors: {name}", str(n)) for name, n in sorted(errors.items())]
 
 
 def evaluate_polnear(eval_dir: Path, options: AnalysisOptions) -> list[tuple[str, str]]:
