@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from analysis.attribution import SUBJECT_DEPS
 from analysis.docindex import index_of
 from analysis.evidence import Evidence
 from analysis.features import QUOTE_MARKS
@@ -24,7 +25,6 @@ from analysis.report import Source, SourceKind
 
 LOOKBACK = 8
 CONTINUING_MODEL = "continuing"
-SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,8 @@ def candidates(
     """The sources sentence `i` may continue, nearest first, each once; `mentions` counts how
     often the article named each source before it, `people` are the people it names."""
     item = items[i]
-    guessed = {s.name for s in rule_guess(items, i)}
+    guess = rule_guess(items, i)
+    guessed = {s.name for s in guess}
     seen: dict[str, tuple[int, Source]] = {}
     before = range(i - 1, max(-1, i - LOOKBACK - 1), -1)
     after = [i + 1] if i + 1 < len(items) else []
@@ -68,7 +69,7 @@ def candidates(
         for source in reversed(items[j].found.sources):
             if source.kind is not SourceKind.VAGUE and source.name not in seen:
                 seen[source.name] = (j, source)
-    for source in [*item.found.sources, *rule_guess(items, i)]:
+    for source in [*item.found.sources, *guess]:
         if source.kind is SourceKind.QUOTE and source.name not in seen:
             seen[source.name] = (i, source)
     here = _Sentence.of(item)

@@ -28,10 +28,13 @@ class LinearModel:
     points: dict[str, float] = field(default_factory=dict)
     params: dict[str, float] = field(default_factory=dict)
 
+    def logit(self, features: dict[str, float]) -> float:
+        """The log-odds of the positive class for one feature set."""
+        return self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
+
     def probability(self, features: dict[str, float]) -> float:
         """P(positive class) for one feature set."""
-        total = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+        return sigmoid(self.logit(features))
 
     def to_json(self) -> dict[str, Any]:
         """The stored form."""
@@ -43,6 +46,11 @@ class LinearModel:
             "points": self.points,
             "params": self.params,
         }
+
+
+def sigmoid(logit: float) -> float:
+    """The probability for a log-odds, clamped to +-30 so it never overflows."""
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
 
 
 def save_model(model: LinearModel, path: str) -> None:

@@ -12,16 +12,15 @@ The strongest candidate at or above the model's threshold is the sentence's vagu
 and the reply quotes it.
 """
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from spacy.tokens import Span, Token
 
-from analysis.linear import LinearModel
+from analysis.attribution import SUBJECT_DEPS
+from analysis.linear import LinearModel, sigmoid
 
-SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 MODIFIER_DEPS = frozenset({"det", "amod", "nummod", "compound", "predet"})
 PASSIVE_LEAD_DEPS = frozenset({"aux", "auxpass", "nsubjpass"})
 DESCRIBING_DEPS = frozenset({"det", "amod", "nummod", "predet"})
@@ -64,13 +63,11 @@ class Scorer:
     def probability(self, candidate: Candidate) -> float:
         """P(the candidate is the sentence's vague source); the same as `model.probability`
         of its features."""
-        total = self.model.bias + sum(
-            self.model.weights.get(k, 0.0) * v for k, v in candidate.words.items()
-        )
+        total = self.model.logit(candidate.words)
         for weights, vector in zip(self.vector_weights, candidate.vectors, strict=True):
             if vector is not None:
                 total += float(weights @ vector)
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, total))))
+        return sigmoid(total)
 
 
 def candidates(span: Span) -> list[Candidate]:
