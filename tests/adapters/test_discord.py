@@ -32,17 +32,22 @@ EVERYONE = "68608"  # view channel, send messages, read history
 MODERATOR = str(int(EVERYONE) | 1 << 13)  # + manage messages
 
 
+def reaching(discord: FakeDiscord, token: str = "discord-test-token") -> dict[str, str]:
+    """The settings that point the bot, with `token`, at the local Discord."""
+    return {
+        "DISCORD_TOKEN": token,
+        "DISCORD_API_URL": discord.base + "/api/v10",
+        "DISCORD_GATEWAY_URL": discord.gateway_url,
+    }
+
+
 @pytest.fixture
 async def world(tmp_path: Path, request: pytest.FixtureRequest):
     """The bot against the local Discord; a test may add settings by parametrizing this
     fixture indirectly."""
     async with FakeDiscord() as discord, ArticleServer() as articles:
         articles.add_page("/a", (SEEDS / "001_city_budget.html").read_bytes(), "text/html")
-        settings = {
-            "DISCORD_TOKEN": "discord-test-token",
-            "DISCORD_API_URL": discord.base + "/api/v10",
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
-        } | getattr(request, "param", {})
+        settings = reaching(discord) | getattr(request, "param", {})
         port = free_port()
         async with start_bot(tmp_path, settings | {"SOURCECHECK_PORT": str(port)}) as process:
             try:
@@ -186,12 +191,7 @@ async def until_identified(discord: FakeDiscord, count: int, process=None) -> No
 
 async def test_two_shards_both_identify(tmp_path: Path) -> None:
     async with FakeDiscord(shards=2) as discord:
-        settings = {
-            "DISCORD_TOKEN": "discord-test-token",
-            "DISCORD_API_URL": discord.base + "/api/v10",
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
-            "SOURCECHECK_DISCORD_SHARDS": "2",
-        }
+        settings = reaching(discord) | {"SOURCECHECK_DISCORD_SHARDS": "2"}
         async with start_bot(tmp_path, settings) as process:
             await until_identified(discord, 2, process)
             assert sorted(i["shard"] for i in discord.identified) == [[0, 2], [1, 2]], log_tail(
@@ -202,10 +202,7 @@ async def test_two_shards_both_identify(tmp_path: Path) -> None:
 async def test_the_shards_split_across_processes_sharing_one_database(tmp_path: Path) -> None:
     """Issue 15: SOURCECHECK_DISCORD_SHARD_IDS says which of the shards each process runs."""
     async with FakeDiscord(shards=2) as discord:
-        common = {
-            "DISCORD_TOKEN": "discord-test-token",
-            "DISCORD_API_URL": discord.base + "/api/v10",
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
+        common = reaching(discord) | {
             "SOURCECHECK_DISCORD_SHARDS": "2",
             "SOURCECHECK_DB_URL": f"sqlite:///{tmp_path / 'shared.db'}",
         }
@@ -220,10 +217,7 @@ async def test_the_shards_split_across_processes_sharing_one_database(tmp_path: 
 
 async def test_a_dead_connection_stops_the_bot_with_an_error(tmp_path: Path) -> None:
     async with FakeDiscord() as discord:
-        settings = {
-            "DISCORD_TOKEN": "bad-token",
-            "DISCORD_API_URL": discord.base + "/api/v10",
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
+        settings = reaching(discord, token="bad-token") | {
             "SOURCECHECK_WORKERS": "0",  # the real process, for its exit status
         }
         async with start_bot(tmp_path, settings) as process:
@@ -308,10 +302,7 @@ async def test_a_message_claimed_before_a_kill_9_is_answered_after_the_restart(
         articles.add_page(
             "/slow", (SEEDS / "001_city_budget.html").read_bytes(), "text/html", delay=4.0
         )
-        settings = {
-            "DISCORD_TOKEN": "discord-test-token",
-            "DISCORD_API_URL": discord.base + "/api/v10",
-            "DISCORD_GATEWAY_URL": discord.gateway_url,
+        settings = reaching(discord) | {
             "SOURCECHECK_DB_URL": f"sqlite:///{tmp_path / 'bot.db'}",
             "SOURCECHECK_WORKERS": "1",  # the real process and its worker, to kill
         }
