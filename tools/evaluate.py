@@ -181,8 +181,8 @@ def _sources_and_vague(articles, verdicts) -> list[tuple[str, str]]:
             match = sentences[gold.match] if gold.match is not None else None
             if gold.label == "S" and gold.source:
                 sourced += 1
-                want = set(_words(gold.source))
-                named += bool(match) and any(want & set(_words(s.name)) for s in match.sources)
+                want = set(words(gold.source))
+                named += bool(match) and any(want & set(words(s.name)) for s in match.sources)
             if gold.label == "V":
                 vague += 1
                 called += bool(match) and match.status == "vague"
@@ -276,10 +276,10 @@ def _match_sentence(report: Report, text: str):
 
 def _source_overlap(gold_sources: set[str], sentence) -> bool:
     pronouns = {"he", "she", "they", "it", "i", "we", "him", "her", "them"}
-    gold = {w for s in gold_sources for w in _words(s)}
+    gold = {w for s in gold_sources for w in words(s)}
     if gold and gold <= pronouns:
         return bool(sentence.sources)
-    predicted = {w for s in sentence.sources for w in _words(s.name)}
+    predicted = {w for s in sentence.sources for w in words(s.name)}
     return bool(gold & predicted)
 
 
@@ -414,10 +414,6 @@ def _reference(row: dict) -> str:
                 value = ast.literal_eval(value)
             return "\n".join(value) if isinstance(value, list) else value
     raise KeyError(f"no reference summary in {sorted(row)}")
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
